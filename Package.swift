@@ -1,0 +1,48 @@
+// swift-tools-version: 6.0
+// PretrainKit: raw text → training-ready data for (continual) pretraining.
+// Targets follow the data flow: read (CorpusIO) → clean → select → tokenize → pack → write → plan.
+import PackageDescription
+
+let package = Package(
+    name: "PretrainKit",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "ptk", targets: ["ptk"]),
+        .library(name: "CorpusCore", targets: ["CorpusCore"]),
+        .library(name: "CorpusIO", targets: ["CorpusIO"]),
+        .library(name: "Pipeline", targets: ["Pipeline"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // MARK: C libraries from Debian -dev packages (libzstd-dev, zlib1g-dev)
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // MARK: Foundation: documents, ledger, hashing, seeded randomness
+        .target(name: "CorpusCore"),
+
+        // MARK: Read and write corpora: framing, JSON, gzip / zstd, atomic writers
+        .target(name: "CorpusIO", dependencies: ["CorpusCore", "CZstd", "CZlib"]),
+
+        // MARK: Stages, recipes, runner, accounting, demo
+        .target(name: "Pipeline", dependencies: [
+            "CorpusCore", "CorpusIO",
+            .product(name: "Yams", package: "Yams"),
+        ]),
+
+        // MARK: The CLI: parses arguments and calls the library, nothing else
+        .executableTarget(name: "ptk", dependencies: [
+            "Pipeline", "CorpusIO", "CorpusCore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // MARK: Tests
+        .testTarget(name: "CorpusCoreTests", dependencies: ["CorpusCore"]),
+        .testTarget(name: "CorpusIOTests", dependencies: ["CorpusIO", "CorpusCore"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "CorpusIO", "CorpusCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

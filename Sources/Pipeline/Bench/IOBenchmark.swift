@@ -1,0 +1,180 @@
+import CorpusCore
+import CorpusIO
+import Foundation
+
+/// `ptk bench io`: reading and writing JSONL.zst against the `zstd` CLI on the same file, in the same run.
+///
+/// - read, ours: decompress, frame lines and parse every record into a `Document` (the full reader).
+/// - read, framing only: decompress and frame lines, no JSON: the part comparable to `wc -l`.
+/// - read, reference: `zstd -dc FILE | wc -l`.
+/// - write, ours: encode documents as JSONL and compress (level 3) to a file.
+/// - write, reference: `zstd -3 -c` of the same uncompressed bytes.
+/// MB/s are of uncompressed bytes; each figure is the best of `repeats` runs.
+public struct IOBenchmark {
+    public var megabytes: Int
+    public var repeats: Int
+    public var folder: String
+
+    public init(megabytes: Int, repeats: Int, folder: String) {
+        self.megabytes = max(1, megabytes)
+        self.repeats = max(1, repeats)
+        self.folder = folder
+    }
+
+    public struct Row: Sendable {
+        public var name: String
+        public var seconds: Double
+        public var megabytesPerSecond: Double
+        public var reference: String?
+        public var ratio: Double?
+    }
+
+    public struct Result: Sendable {
+        public var rows: [Row]
+        public var uncompressedBytes: Int
+        public var compressedBytes: Int
+        public var documents: Int
+        public var machine: String
+
+        public func markdown() -> String {
+            var out = "\(machine)\n\n"
+            out += "corpus: \(documents) documents, \(formatBytes(uncompressedBytes)) JSONL, "
+                + "\(formatBytes(compressedBytes)) as .zst (level 3)\n\n"
+            out += "| measure | seconds | MB/s | reference | ours / reference |\n|---|---:|---:|---|---:|\n"
+            for r in rows {
+                out += "| \(r.name) | \(formatFixed(r.seconds, digits: 3)) | \(formatFixed(r.megabytesPerSecond, digits: 1)) | "
+                    + "\(r.reference ?? "") | \(r.ratio.map { formatFixed($0, digits: 2) + "×" } ?? "") |\n"
+            }
+            return out
+        }
+    }
+
+    public func run(progress: (String) -> Void) throws -> Result {
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? fm.removeItem(atPath: folder) }
+        let plain = "\(folder)/corpus.jsonl"
+        let zst = "\(folder)/corpus.jsonl.zst"
+        progress("generating \(megabytes) MB of JSONL …")
+        let documents = try generate(plain)
+        let size = Int(fileSize(plain))
+        let mb = Double(size) / 1e6
+
+        // Documents held in memory for the write test (a bench may load; the pipeline never does).
+        var docs: [Document] = []
+        var reader = DocumentReader(file: InputFile(path: plain, kind: .jsonl), options: ReadOptions())
+        try reader.forEach { if case let .document(d, _) = $0 { docs.append(d) } }
+
+        progress("write: ours …")
+        let writeOurs = try best {
+            let out = try OutputFile(path: zst, compression: .zstd, level: 3)
+            var writer = JSONWriter(capacity: 1 << 20)
+            for d in docs {
+                DocumentEncoder.encode(d, into: &writer)
+                if writer.bytes.count >= 1 << 20 {
+                    try out.write(writer.bytes)
+                    writer.bytes.removeAll(keepingCapacity: true)
+                }
+            }
+            try out.write(writer.bytes)
+            try out.commit()
+        }
+        progress("write: zstd -3 -c …")
+        let writeRef = try best { try shell("zstd -q -3 -c '\(plain)' > '\(folder)/ref.zst'") }
+
+        progress("read: ours (full documents) …")
+        var count = 0
+        let readOurs = try best {
+            count = 0
+            var r = DocumentReader(file: InputFile(path: zst, kind: .jsonl), options: ReadOptions())
+            try r.forEach { if case .document = $0 { count += 1 } }
+        }
+        guard count == documents else {
+            throw RunError.stageFailed(file: zst, underlying: "read \(count) documents, wrote \(documents)")
+        }
+        progress("read: ours (framing only) …")
+        let frameOurs = try best {
+            var framer = LineFramer(source: try openInput(path: zst), maxRecordBytes: 64 << 20)
+            var lines = 0
+            try framer.forEachLine { _ in lines += 1 }
+        }
+        progress("read: zstd -dc | wc -l …")
+        let readRef = try best { try shell("zstd -q -dc '\(zst)' | wc -l > /dev/null") }
+
+        let rows = [
+            Row(name: "read JSONL.zst → documents (1 thread)", seconds: readOurs, megabytesPerSecond: mb / readOurs,
+                reference: "zstd -dc | wc -l", ratio: readRef / readOurs),
+            Row(name: "read JSONL.zst → lines (1 thread)", seconds: frameOurs, megabytesPerSecond: mb / frameOurs,
+                reference: "zstd -dc | wc -l", ratio: readRef / frameOurs),
+            Row(name: "zstd -dc | wc -l", seconds: readRef, megabytesPerSecond: mb / readRef, reference: nil, ratio: nil),
+            Row(name: "write documents → JSONL.zst (1 thread)", seconds: writeOurs, megabytesPerSecond: mb / writeOurs,
+                reference: "zstd -3 -c", ratio: writeRef / writeOurs),
+            Row(name: "zstd -3 -c", seconds: writeRef, megabytesPerSecond: mb / writeRef, reference: nil, ratio: nil),
+        ]
+        return Result(rows: rows, uncompressedBytes: size, compressedBytes: Int(fileSize(zst)), documents: documents,
+                      machine: Self.machineDescription())
+    }
+
+    private func generate(_ path: String) throws -> Int {
+        let out = try OutputFile(path: path, compression: Compression.none)
+        var rng = SeededRandom(seed: 7, stream: "bench/io")
+        var writer = JSONWriter(capacity: 1 << 20)
+        let corpus = DemoCorpus()
+        let target = megabytes * 1_000_000
+        var n = 0
+        var written = 0
+        let domains = DemoWords.domains
+        while written < target {
+            let domain = domains[n % domains.count]
+            let text = (0..<(1 + Int(rng.next() % 6))).map { _ in corpus.paragraph(&rng, domain.words) }
+                .joined(separator: "\n\n")
+            DocumentEncoder.encode(
+                Document(id: "bench-\(n)", text: text,
+                         metadata: Metadata(url: "https://\(domain.host)/\(domain.path)/\(n)", source: "bench")),
+                into: &writer)
+            n += 1
+            if writer.bytes.count >= 1 << 20 {
+                written += writer.bytes.count
+                try out.write(writer.bytes)
+                writer.bytes.removeAll(keepingCapacity: true)
+            }
+        }
+        try out.write(writer.bytes)
+        try out.commit()
+        return n
+    }
+
+    private func best(_ body: () throws -> Void) throws -> Double {
+        var bestSeconds = Double.infinity
+        for _ in 0..<repeats {
+            let start = ContinuousClock.now
+            try body()
+            let d = ContinuousClock.now - start
+            bestSeconds = min(bestSeconds, Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
+        }
+        return bestSeconds
+    }
+
+    private func shell(_ command: String) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", command]
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            throw RunError.stageFailed(file: command, underlying: "exit status \(p.terminationStatus) (is zstd installed?)")
+        }
+    }
+
+    /// CPU model, cores and date, for the table's heading.
+    static func machineDescription() -> String {
+        let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+            .split(separator: "\n").first { $0.hasPrefix("model name") }?
+            .split(separator: ":", maxSplits: 1).last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
+        var t = time(nil)
+        var tmv = tm()
+        gmtime_r(&t, &tmv)
+        let date = "\(1900 + tmv.tm_year)-\(String(1 + tmv.tm_mon).leftPadded(to: 2))-\(String(tmv.tm_mday).leftPadded(to: 2))"
+        return "machine: \(cpu), \(ProcessInfo.processInfo.activeProcessorCount) cores; date: \(date); ptk \(PretrainKit.version)"
+    }
+}

@@ -1,0 +1,370 @@
+import CorpusCore
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A dotted path into a JSON record, e.g. `meta.url` → `["meta", "url"]`.
+public struct FieldPath: Sendable, Hashable, CustomStringConvertible, ExpressibleByStringLiteral {
+    public let components: [String]
+
+    /// Splits `text` on `.`. Empty components are kept (`a..b` has three) so that the recipe decoder can
+    /// report them; see `isValid`.
+    public init(parsing text: String) {
+        components = text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+    }
+
+    public init(_ components: [String]) {
+        self.components = components
+    }
+
+    public init(stringLiteral value: String) {
+        self.init(parsing: value)
+    }
+
+    /// Whether the path has at least one component and none is empty.
+    public var isValid: Bool { !components.isEmpty && !components.contains("") }
+
+    public var description: String { components.joined(separator: ".") }
+}
+
+/// How an input's files are read.
+public enum InputFormat: String, Sendable, CaseIterable {
+    /// By extension: `.jsonl`, `.json`, `.gz`, `.zst` are JSON Lines; a folder holds text files.
+    case auto
+    /// JSON Lines, possibly gzip- or zstd-compressed.
+    case jsonl
+    /// Plain text files, one document per file.
+    case text
+}
+
+/// One entry of `inputs`: where to read and which record fields hold the text, id and url.
+public struct InputSpec: Sendable, Equatable {
+    /// A file, a folder, or a glob (`*`, `?`, `[..]` in the last components), as written in the recipe.
+    public var path: String
+    public var format: InputFormat
+    public var textField: FieldPath
+    /// Records without an id get `file:line`.
+    public var idField: FieldPath
+    public var urlField: FieldPath
+    /// A label stored on each document's metadata (`web`, `wiki`, …).
+    public var source: String?
+
+    public init(path: String, format: InputFormat = .auto, textField: FieldPath = "text", idField: FieldPath = "id",
+                urlField: FieldPath = "url", source: String? = nil) {
+        self.path = path
+        self.format = format
+        self.textField = textField
+        self.idField = idField
+        self.urlField = urlField
+        self.source = source
+    }
+}
+
+/// What to do with a record whose bytes are not valid UTF-8.
+public enum InvalidUTF8Policy: String, Sendable, CaseIterable {
+    /// Reject the record (it goes to the rejects file as `invalid_utf8`).
+    case reject
+    /// Replace invalid sequences with U+FFFD and keep the record.
+    case replace
+}
+
+/// Limits and policies of the readers (`reader:` in a recipe).
+public struct ReaderOptions: Sendable, Equatable {
+    /// The largest record (line of JSONL, or text file) read; larger ones are rejected. At least 1 KiB.
+    public var maxRecordBytes: Int
+    public var invalidUTF8: InvalidUTF8Policy
+
+    public init(maxRecordBytes: Int = 64 << 20, invalidUTF8: InvalidUTF8Policy = .reject) {
+        self.maxRecordBytes = maxRecordBytes
+        self.invalidUTF8 = invalidUTF8
+    }
+}
+
+/// The format of the output shards.
+public enum OutputFormat: String, Sendable, CaseIterable {
+    case jsonl
+    case jsonlGz = "jsonl.gz"
+    case jsonlZst = "jsonl.zst"
+
+    /// The file name extension of a shard, without the leading dot: `jsonl`, `jsonl.gz` or `jsonl.zst`.
+    public var fileExtension: String { rawValue }
+
+    /// The compression levels the format accepts; nil when it is not compressed.
+    public var compressionLevels: ClosedRange<Int>? {
+        switch self {
+        case .jsonl: nil
+        case .jsonlGz: 1...9
+        case .jsonlZst: 1...22
+        }
+    }
+}
+
+/// Where and how the run writes (`output:` in a recipe).
+public struct OutputSpec: Sendable, Equatable {
+    /// A folder, as written in the recipe.
+    public var path: String
+    public var format: OutputFormat
+    /// Nil: the codec's default. Always nil for plain `jsonl`.
+    public var compressionLevel: Int?
+    /// Whether rejected records are written next to the output, with their reasons.
+    public var rejects: Bool
+
+    public init(path: String, format: OutputFormat = .jsonlZst, compressionLevel: Int? = nil, rejects: Bool = true) {
+        self.path = path
+        self.format = format
+        self.compressionLevel = compressionLevel
+        self.rejects = rejects
+    }
+}
+
+/// One item of `steps`: a step name and its parameters, still unchecked (the step registry builds and
+/// checks them, reading `params` through its accessors and calling `params.finish()`).
+public struct StepSpec: Sendable, Equatable {
+    public let name: String
+    /// The mapping of parameters, possibly empty. Its path is `steps[i].name`.
+    public let params: RecipeNode
+    /// The step item: path `steps[i]`, at the line and column of the step name.
+    public let location: RecipeLocation
+
+    public init(name: String, params: RecipeNode, location: RecipeLocation) {
+        self.name = name
+        self.params = params
+        self.location = location
+    }
+}
+
+/// A parsed recipe: what to read, which steps to run, and where to write.
+///
+/// Paths stay as written; `resolvingPaths(relativeTo:)` anchors relative ones to the recipe's folder.
+public struct Recipe: Sendable, Equatable {
+    public var name: String?
+    public var seed: UInt64
+    /// At least one.
+    public var inputs: [InputSpec]
+    public var reader: ReaderOptions
+    public var steps: [StepSpec]
+    public var output: OutputSpec
+    /// SHA-256 (lowercase hex) of the recipe file's bytes.
+    public var recipeHash: String
+
+    public init(name: String? = nil, seed: UInt64 = 0, inputs: [InputSpec], reader: ReaderOptions = ReaderOptions(),
+                steps: [StepSpec] = [], output: OutputSpec, recipeHash: String = "") {
+        self.name = name
+        self.seed = seed
+        self.inputs = inputs
+        self.reader = reader
+        self.steps = steps
+        self.output = output
+        self.recipeHash = recipeHash
+    }
+
+    /// The top-level keys of a recipe.
+    public static let topLevelKeys = ["name", "seed", "inputs", "reader", "steps", "output"]
+
+    /// Reads and parses the recipe at `path`; errors name `path` as the file.
+    ///
+    /// - Throws: `.unreadable` when the file cannot be read or is not UTF-8, else whatever `parse` throws.
+    public static func load(path: String) throws(RecipeError) -> Recipe {
+        let bytes = try readFile(path)
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw .unreadable(file: path, reason: "not valid UTF-8")
+        }
+        var recipe = try decode(yaml: text, file: path)
+        recipe.recipeHash = SHA256.hex(bytes)
+        return recipe
+    }
+
+    /// Parses recipe text; `file` names it in errors.
+    ///
+    /// - Throws: `.syntax` for invalid YAML or repeated keys, `.unknownKey` for keys the recipe does not have,
+    ///   `.missing`, `.typeMismatch` and `.invalidValue` for absent, mistyped or out-of-range values.
+    public static func parse(yaml: String, file: String) throws(RecipeError) -> Recipe {
+        var recipe = try decode(yaml: yaml, file: file)
+        recipe.recipeHash = SHA256.hex(Array(yaml.utf8))
+        return recipe
+    }
+
+    /// A copy whose relative input and output paths are joined to `folder`; absolute paths stay as they are.
+    public func resolvingPaths(relativeTo folder: String) -> Recipe {
+        var copy = self
+        for index in copy.inputs.indices {
+            copy.inputs[index].path = Self.join(folder, copy.inputs[index].path)
+        }
+        copy.output.path = Self.join(folder, copy.output.path)
+        return copy
+    }
+
+    // MARK: Decoding
+
+    private static func decode(yaml: String, file: String) throws(RecipeError) -> Recipe {
+        let start = RecipeLocation(file: file, path: "", line: 1, column: 1)
+        guard let value = try RecipeValue.compose(yaml: yaml, file: file) else {
+            throw .invalidValue(at: start, message: "the recipe is empty; it needs at least 'inputs' and 'output'")
+        }
+        guard case .mapping = value.content else {
+            let at = RecipeLocation(file: file, path: "", line: value.line, column: value.column)
+            throw .typeMismatch(at: at, expected: "a mapping with 'inputs', 'steps' and 'output'", found: value.found)
+        }
+        let root = RecipeNode(value: value, location: start)
+
+        let name = try root.string("name")
+        let seed = try root.uint64("seed", default: 0)
+        guard let inputNodes = try root.mappings("inputs") else { throw root.missingError("inputs") }
+        if inputNodes.isEmpty {
+            let at = root.entry(named: "inputs").map(root.place(of:)) ?? start
+            throw .invalidValue(at: at, message: "at least one input is needed")
+        }
+        var inputs: [InputSpec] = []
+        for node in inputNodes { inputs.append(try decodeInput(node)) }
+        let reader = try decodeReader(root.child("reader"))
+        let steps = try decodeSteps(root)
+        let output = try decodeOutput(root.requireChild("output"))
+        try root.finish()
+        return Recipe(name: name, seed: seed, inputs: inputs, reader: reader, steps: steps, output: output)
+    }
+
+    private static func decodeInput(_ node: RecipeNode) throws(RecipeError) -> InputSpec {
+        let path = try node.requireString("path")
+        if path.isEmpty, let entry = node.entry(named: "path") {
+            throw .invalidValue(at: node.place(of: entry), message: "the input path is empty")
+        }
+        return InputSpec(
+            path: path,
+            format: try node.choice("format", default: InputFormat.auto),
+            textField: try fieldPath(node, "text_field", default: "text"),
+            idField: try fieldPath(node, "id_field", default: "id"),
+            urlField: try fieldPath(node, "url_field", default: "url"),
+            source: try node.string("source")
+        )
+    }
+
+    private static func fieldPath(_ node: RecipeNode, _ key: String, default: FieldPath) throws(RecipeError)
+        -> FieldPath
+    {
+        guard let text = try node.string(key) else { return `default` }
+        let path = FieldPath(parsing: text)
+        if !path.isValid, let entry = node.entry(named: key) {
+            throw .invalidValue(at: node.place(of: entry),
+                                message: "'\(text)' is not a field path (dot-separated names, none empty)")
+        }
+        return path
+    }
+
+    private static func decodeReader(_ node: RecipeNode?) throws(RecipeError) -> ReaderOptions {
+        guard let node else { return ReaderOptions() }
+        let defaults = ReaderOptions()
+        return ReaderOptions(
+            maxRecordBytes: try node.byteSize("max_record_bytes", default: defaults.maxRecordBytes, in: 1024...),
+            invalidUTF8: try node.choice("invalid_utf8", default: defaults.invalidUTF8)
+        )
+    }
+
+    private static func decodeOutput(_ node: RecipeNode) throws(RecipeError) -> OutputSpec {
+        let path = try node.requireString("path")
+        if path.isEmpty, let entry = node.entry(named: "path") {
+            throw .invalidValue(at: node.place(of: entry), message: "the output path is empty")
+        }
+        let format = try node.choice("format", default: OutputFormat.jsonlZst)
+        var level: Int?
+        if let levels = format.compressionLevels {
+            level = try node.int("compression_level", in: levels)
+        } else if try node.contains("compression_level"), let entry = node.entry(named: "compression_level") {
+            throw .invalidValue(at: node.place(of: entry),
+                                message: "format '\(format.rawValue)' is not compressed; remove compression_level "
+                                    + "or use jsonl.gz / jsonl.zst")
+        }
+        return OutputSpec(path: path, format: format, compressionLevel: level,
+                          rejects: try node.bool("rejects", default: true))
+    }
+
+    /// `steps:` is a sequence whose items are `name: {params}`, `name:` (no parameters) or a bare `name`.
+    private static func decodeSteps(_ root: RecipeNode) throws(RecipeError) -> [StepSpec] {
+        guard let entry = try root.entry("steps") else { return [] }
+        let stepsPlace = root.place(of: entry)
+        guard case let .sequence(items) = entry.value.content else {
+            throw .typeMismatch(at: stepsPlace, expected: "a list of steps", found: entry.value.found)
+        }
+        var steps: [StepSpec] = []
+        for (index, item) in items.enumerated() {
+            let itemPlace = stepsPlace.appending(index: index, line: item.line, column: item.column)
+            switch item.content {
+            case let .string(name):
+                guard !name.isEmpty else { throw .invalidValue(at: itemPlace, message: "the step name is empty") }
+                let paramsPlace = itemPlace.appending(key: name, line: item.line, column: item.column)
+                steps.append(StepSpec(name: name, params: .empty(at: paramsPlace), location: itemPlace))
+            case let .mapping(entries):
+                guard entries.count == 1, let step = entries.first else {
+                    throw stepShapeError(entries, at: itemPlace)
+                }
+                let location = RecipeLocation(file: itemPlace.file, path: itemPlace.path, line: step.line,
+                                              column: step.column)
+                guard !step.key.isEmpty else { throw .invalidValue(at: location, message: "the step name is empty") }
+                let paramsPlace = location.appending(key: step.key, line: step.line, column: step.column)
+                let params: RecipeNode
+                switch step.value.content {
+                case .null:
+                    params = .empty(at: paramsPlace)
+                case .mapping:
+                    params = RecipeNode(value: step.value, location: paramsPlace)
+                default:
+                    throw .typeMismatch(at: paramsPlace, expected: "a mapping of parameters (or {} for none)",
+                                        found: step.value.found)
+                }
+                steps.append(StepSpec(name: step.key, params: params, location: location))
+            default:
+                throw .typeMismatch(at: itemPlace, expected: "a step (`name: {parameters}` or a bare name)",
+                                    found: item.found)
+            }
+        }
+        return steps
+    }
+
+    private static func stepShapeError(_ entries: [RecipeValue.Entry], at place: RecipeLocation) -> RecipeError {
+        guard entries.count > 1 else {
+            return .invalidValue(at: place, message: "a step is a mapping with one key, the step name; found none")
+        }
+        let second = entries[1]
+        let at = RecipeLocation(file: place.file, path: place.path, line: second.line, column: second.column)
+        let keys = entries.map { "'\($0.key)'" }.joined(separator: ", ")
+        return .invalidValue(at: at, message: "a step is a mapping with one key, the step name, but this one has "
+            + "\(entries.count): \(keys); are the parameters of '\(entries[0].key)' indented under it?")
+    }
+
+    // MARK: Files and paths
+
+    /// Reads a whole file with POSIX calls, so that the reason of a failure is the system's own words.
+    private static func readFile(_ path: String) throws(RecipeError) -> [UInt8] {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { throw .unreadable(file: path, reason: String(cString: strerror(errno))) }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count == 0 { break }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw .unreadable(file: path, reason: String(cString: strerror(errno)))
+            }
+            bytes.append(contentsOf: chunk[0..<count])
+        }
+        return bytes
+    }
+
+    /// `folder/path` for a relative `path` (a leading `./` dropped); absolute paths and empty folders leave
+    /// `path` unchanged.
+    static func join(_ folder: String, _ path: String) -> String {
+        guard !path.hasPrefix("/"), !folder.isEmpty else { return path }
+        var relative = Substring(path)
+        while relative.hasPrefix("./") { relative = relative.dropFirst(2).drop { $0 == "/" } }
+        if relative.isEmpty || relative == "." { return folder }
+        let base = folder.hasSuffix("/") && folder.count > 1 ? String(folder.dropLast()) : folder
+        return base == "/" ? "/" + relative : base + "/" + relative
+    }
+}

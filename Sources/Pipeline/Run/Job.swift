@@ -1,0 +1,20 @@
+import CorpusCore
+import CorpusIO
+import Foundation
+
+/// Loads a recipe file and turns it into a ready `Runner`: recipe decoded and checked, inputs expanded,
+/// stages built. Every problem found here is reported before any document is read.
+public enum Job {
+    public static func prepare(recipePath: String, options: RunOptions, registry: StepRegistry = .builtin) throws
+        -> Runner
+    {
+        let absolute = recipePath.hasPrefix("/")
+            ? recipePath : FileManager.default.currentDirectoryPath + "/" + recipePath
+        let folder = (absolute as NSString).deletingLastPathComponent
+        let recipe = try Recipe.load(path: recipePath)
+        let stages = try registry.build(recipe.steps)
+        let files = try InputResolver(baseFolder: folder).resolve(recipe.inputs)
+        return Runner(recipe: recipe.resolvingPaths(relativeTo: folder), recipeFile: recipePath, files: files,
+                      stages: stages, options: options)
+    }
+}

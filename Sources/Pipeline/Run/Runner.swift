@@ -1,0 +1,347 @@
+import CorpusCore
+import CorpusIO
+import Foundation
+import Synchronization
+
+/// Errors of a run as a whole (as opposed to per-record problems, which go to the rejects file).
+public enum RunError: Error, Sendable, CustomStringConvertible {
+    case otherRecipe(folder: String, found: String, expected: String)
+    case stageFailed(file: String, underlying: String)
+    case ledger(CorpusError, rank: Int)
+
+    public var description: String {
+        switch self {
+        case let .otherRecipe(folder, found, expected):
+            "output folder \(folder) holds a run of another recipe (sha256 \(found.prefix(12))…, this one "
+                + "\(expected.prefix(12))…): use a new folder, or --force to start over"
+        case let .stageFailed(file, underlying): "while processing \(file): \(underlying)"
+        case let .ledger(error, rank): "task \(rank): \(error)"
+        }
+    }
+}
+
+/// How a run is executed (not what it does: that is the recipe).
+public struct RunOptions: Sendable {
+    /// Worker threads; files are spread over them.
+    public var threads: Int
+    public var shard: ShardIndex
+    /// Start the task over even when it was completed or partly done.
+    public var force: Bool
+    public var log: Log
+
+    public init(threads: Int = defaultThreadCount(), shard: ShardIndex = .single, force: Bool = false,
+                log: Log = Log())
+    {
+        self.threads = max(1, threads)
+        self.shard = shard
+        self.force = force
+        self.log = log
+    }
+}
+
+/// The number of cores the process may use.
+public func defaultThreadCount() -> Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
+/// What `Runner.run` did.
+public struct RunOutcome: Sendable {
+    /// The task's report; nil when the task had been completed before and was skipped.
+    public var rank: RankReport?
+    /// The merged manifest, once every task of the job is complete.
+    public var manifest: Manifest?
+    public var skipped: Bool
+}
+
+/// Runs a pipeline over the files of one task and writes rank-named outputs, rejects and reports.
+///
+/// Output layout of `output.path`:
+/// ```
+/// data/rank-00000.jsonl.zst      documents kept, in input order
+/// rejects/rank-00000.jsonl.zst   every record dropped: id, file, line, stage, reason, detail, record
+/// ranks/rank-00000.json          this task's counts; ranks/rank-00000.done marks it complete
+/// manifest.json, stats.json      merged over all tasks once the last one completes
+/// ```
+/// Work is split by input file: file `i` belongs to rank `i % worldSize`, and each file becomes one part
+/// written and committed on its own. Parts are joined in input order (concatenated zstd frames and gzip
+/// members are valid streams), so the bytes are the same for any thread count, and a re-run after an
+/// interruption reuses the parts already committed.
+public struct Runner: Sendable {
+    /// The parts of the recipe a run needs once its stages are built.
+    public struct Config: Sendable {
+        public var name: String?
+        public var seed: UInt64
+        public var recipeHash: String
+        public var reader: ReaderOptions
+        public var output: OutputSpec
+
+        public init(_ recipe: Recipe) {
+            name = recipe.name
+            seed = recipe.seed
+            recipeHash = recipe.recipeHash
+            reader = recipe.reader
+            output = recipe.output
+        }
+    }
+
+    public let recipe: Config
+    public let files: [InputFile]
+    public let stages: [Stage]
+    public let options: RunOptions
+    public let recipeFile: String
+
+    public init(recipe: Recipe, recipeFile: String, files: [InputFile], stages: [Stage], options: RunOptions) {
+        self.recipe = Config(recipe)
+        self.recipeFile = recipeFile
+        self.files = files
+        self.stages = stages
+        self.options = options
+    }
+
+    var outputFolder: String { recipe.output.path }
+    var shard: ShardIndex { options.shard }
+    var stem: String { shard.fileStem }
+    var dataPath: String { "\(outputFolder)/data/\(stem).\(recipe.output.format.fileExtension)" }
+    var rejectsPath: String { "\(outputFolder)/rejects/\(stem).jsonl.zst" }
+    var reportPath: String { "\(outputFolder)/ranks/\(stem).json" }
+    var donePath: String { "\(outputFolder)/ranks/\(stem).done" }
+    var workFolder: String { "\(outputFolder)/.work/\(stem)" }
+
+    /// The files this task reads, with their global index.
+    var myFiles: [(index: Int, file: InputFile)] {
+        files.enumerated().filter { shard.owns($0.offset) }.map { ($0.offset, $0.element) }
+    }
+
+    public func run() throws -> RunOutcome {
+        let fm = FileManager.default
+        if fm.fileExists(atPath: donePath), !options.force {
+            let previous = try decodeReport(RankReport.self, from: reportPath)
+            guard previous.recipeSha256 == recipe.recipeHash else {
+                throw RunError.otherRecipe(folder: outputFolder, found: previous.recipeSha256, expected: recipe.recipeHash)
+            }
+            options.log.info("task \(shard) already complete: skipped", ["rank": "\(shard.rank)", "event": "skip"])
+            return RunOutcome(rank: nil, manifest: try mergeIfComplete(), skipped: true)
+        }
+        if options.force {
+            try? fm.removeItem(atPath: donePath)
+            try? fm.removeItem(atPath: workFolder)
+        }
+        try fm.createDirectory(atPath: workFolder, withIntermediateDirectories: true)
+        try writeWorkStamp()
+
+        let units = myFiles
+        let totalBytes = units.reduce(Int64(0)) { $0 + fileSize($1.file.path) }
+        let progress = Progress(totalBytes: totalBytes, log: options.log)
+        options.log.info("task \(shard): \(units.count) files, \(formatBytes(Int(totalBytes))), "
+                         + "\(min(options.threads, max(units.count, 1))) threads",
+                         ["event": "start", "rank": "\(shard.rank)", "files": "\(units.count)"])
+        progress.start()
+        let reports = try processAll(units, progress: progress)
+        progress.stop()
+
+        let outputs = try joinParts(units.map(\.index))
+        let stageNames = stages.map { ($0.name, $0.kindName) }
+        let report = RankReport(rank: shard, recipeSha256: recipe.recipeHash, stageNames: stageNames, units: reports,
+                                outputs: outputs)
+        do {
+            try report.ledger.check()
+        } catch {
+            throw RunError.ledger(error, rank: shard.rank)
+        }
+        try OutputFile.atomicWrite(path: reportPath, contents: try encodeReport(report))
+        try OutputFile.atomicWrite(path: donePath, contents: Array("\(recipe.recipeHash)\n".utf8))
+        try? fm.removeItem(atPath: workFolder)
+        if (try? fm.contentsOfDirectory(atPath: "\(outputFolder)/.work"))?.isEmpty == true {
+            try? fm.removeItem(atPath: "\(outputFolder)/.work")
+        }
+        for problem in report.inputErrors {
+            options.log.error("input problem: \(problem.error)", ["event": "input_error", "file": problem.file])
+        }
+        return RunOutcome(rank: report, manifest: try mergeIfComplete(), skipped: false)
+    }
+
+    /// Part files are valid only for the recipe that wrote them: a stamp in the work folder says which.
+    private func writeWorkStamp() throws {
+        let stampPath = "\(workFolder)/recipe.sha256"
+        if let existing = try? String(contentsOfFile: stampPath, encoding: .utf8),
+           existing.trimmingCharacters(in: .whitespacesAndNewlines) != recipe.recipeHash
+        {
+            try FileManager.default.removeItem(atPath: workFolder)
+            try FileManager.default.createDirectory(atPath: workFolder, withIntermediateDirectories: true)
+        }
+        try OutputFile.atomicWrite(path: stampPath, contents: Array("\(recipe.recipeHash)\n".utf8))
+    }
+
+    private func partStem(_ index: Int) -> String { "\(workFolder)/part-\(String(index).leftPadded(to: 6))" }
+
+    /// Processes every file on `threads` workers; results come back in input order.
+    private func processAll(_ units: [(index: Int, file: InputFile)], progress: Progress) throws -> [UnitReport] {
+        let next = Atomic<Int>(0)
+        let results = Mutex<[UnitReport?]>([UnitReport?](repeating: nil, count: units.count))
+        let failure = Mutex<(any Error)?>(nil)
+        let workers = min(options.threads, max(units.count, 1))
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while failure.withLock({ $0 == nil }) {
+                let i = next.add(1, ordering: .relaxed).oldValue
+                guard i < units.count else { return }
+                do {
+                    let report = try processOrResume(units[i], progress: progress)
+                    results.withLock { $0[i] = report }
+                } catch {
+                    failure.withLock { if $0 == nil { $0 = error } }
+                }
+            }
+        }
+        if let error = failure.withLock({ $0 }) { throw error }
+        return results.withLock { $0.compactMap { $0 } }
+    }
+
+    private func processOrResume(_ unit: (index: Int, file: InputFile), progress: Progress) throws -> UnitReport {
+        let summaryPath = partStem(unit.index) + ".json"
+        if let previous = try? decodeReport(UnitReport.self, from: summaryPath), previous.file == unit.file.displayPath {
+            progress.add(documents: previous.ledger.read, bytes: Int(previous.read.input.bytes),
+                         consumed: previous.inputBytes)
+            return previous
+        }
+        let report = try process(unit.file, partStem: partStem(unit.index), progress: progress)
+        try OutputFile.atomicWrite(path: summaryPath, contents: try encodeReport(report))
+        return report
+    }
+
+    /// Reads one file through every stage into its part files.
+    func process(_ file: InputFile, partStem: String, progress: Progress) throws -> UnitReport {
+        let data = try OutputFile(path: partStem + ".data", compression: recipe.output.format.compression,
+                                  level: recipe.output.compressionLevel)
+        let rejects = try OutputFile(path: partStem + ".rejects", compression: .zstd)
+        var read = StageStats(name: "read", kind: "reader")
+        var stats = stages.map { StageStats(name: $0.name, kind: $0.kindName) }
+        var ledger = Ledger()
+        var output = TextStats()
+        var out = JSONWriter(capacity: 1 << 20)
+        var rej = JSONWriter(capacity: 1 << 16)
+        let writeRejects = recipe.output.rejects
+        var pendingDocs = 0
+        var pendingBytes = 0
+        var reader = DocumentReader(
+            file: file,
+            options: ReadOptions(maxRecordBytes: recipe.reader.maxRecordBytes,
+                                 replaceInvalidUTF8: recipe.reader.invalidUTF8 == .replace))
+        reader.onConsumed = { progress.add(documents: 0, bytes: 0, consumed: $0) }
+        let inputError = try reader.forEach { event in
+            ledger.read += 1
+            switch event {
+            case .document(var document, let record):
+                read.input.add(bytes: record.count)
+                read.kept.add(bytes: document.byteCount)
+                pendingBytes += record.count
+                if let drop = runStages(stages, on: &document, stats: &stats) {
+                    ledger.rejected += 1
+                    if writeRejects {
+                        RejectEntry(id: document.id, origin: document.origin, stage: stages[drop.stage].name,
+                                    reason: drop.reason, detail: drop.detail, record: Array(record)).encode(into: &rej)
+                    }
+                } else {
+                    ledger.written += 1
+                    output.add(document)
+                    DocumentEncoder.encode(document, into: &out)
+                }
+            case let .rejected(problem, origin, record):
+                read.recordDropped(reason: problem.reason, bytes: record.count)
+                pendingBytes += record.count
+                ledger.rejected += 1
+                if writeRejects {
+                    RejectEntry(id: problem.id, origin: origin, stage: "read", reason: problem.reason,
+                                detail: problem.detail, record: Array(record)).encode(into: &rej)
+                }
+            }
+            pendingDocs += 1
+            if out.bytes.count >= 1 << 20 {
+                try data.write(out.bytes)
+                out.bytes.removeAll(keepingCapacity: true)
+            }
+            if rej.bytes.count >= 1 << 16 {
+                try rejects.write(rej.bytes)
+                rej.bytes.removeAll(keepingCapacity: true)
+            }
+            if pendingDocs >= 4096 {
+                progress.add(documents: pendingDocs, bytes: pendingBytes, consumed: 0)
+                pendingDocs = 0
+                pendingBytes = 0
+            }
+        }
+        try data.write(out.bytes)
+        try rejects.write(rej.bytes)
+        try data.commit()
+        try rejects.commit()
+        let size = fileSize(file.path)
+        progress.add(documents: pendingDocs, bytes: pendingBytes, consumed: 0)
+        if let inputError {
+            options.log.warning("\(inputError)", ["event": "input_error", "file": file.displayPath])
+        }
+        return UnitReport(file: file.displayPath, inputBytes: size, read: read, stages: stats, ledger: ledger,
+                          output: output, inputError: inputError.map { "\($0)" })
+    }
+
+    /// Concatenates the parts into the task's data and rejects files, in input order, and checksums them.
+    private func joinParts(_ indices: [Int]) throws -> [OutputEntry] {
+        var entries: [OutputEntry] = []
+        for (suffix, path) in [(".data", dataPath), (".rejects", rejectsPath)] {
+            let joined = try OutputFile(path: path, compression: Compression.none)
+            for index in indices { try joined.appendRawContents(ofFile: partStem(index) + suffix) }
+            try joined.commit()
+            let relative = String(path.dropFirst(outputFolder.count + 1))
+            entries.append(OutputEntry(path: relative, bytes: fileSize(path), sha256: try sha256(ofFile: path)))
+        }
+        return entries
+    }
+
+    /// Writes `manifest.json` and `stats.json` when every task of the job has its completion marker.
+    func mergeIfComplete() throws -> Manifest? {
+        var reports: [RankReport] = []
+        for rank in 0..<shard.worldSize {
+            let stem = "rank-" + String(rank).leftPadded(to: 5)
+            guard FileManager.default.fileExists(atPath: "\(outputFolder)/ranks/\(stem).done") else { return nil }
+            reports.append(try decodeReport(RankReport.self, from: "\(outputFolder)/ranks/\(stem).json"))
+        }
+        var ledger = Ledger()
+        var stages = reports.first?.stages.map { StageStats(name: $0.name, kind: $0.kind) } ?? []
+        var output = TextStats()
+        for report in reports {
+            ledger.merge(report.ledger)
+            for i in stages.indices where i < report.stages.count { stages[i].merge(report.stages[i]) }
+            output.merge(report.output)
+        }
+        let outputs = reports.flatMap(\.outputs)
+        let manifest = Manifest(
+            tool: "ptk", version: PretrainKit.version,
+            recipe: .init(name: recipe.name, file: (recipeFile as NSString).lastPathComponent, sha256: recipe.recipeHash),
+            seed: recipe.seed, worldSize: shard.worldSize,
+            inputs: files.map { .init(path: $0.displayPath, kind: $0.kind.rawValue, source: $0.source,
+                                      bytes: fileSize($0.path)) },
+            ledger: ledger, stages: stages, inputErrors: reports.flatMap(\.inputErrors),
+            outputs: outputs.filter { $0.path.hasPrefix("data/") },
+            rejects: outputs.filter { $0.path.hasPrefix("rejects/") })
+        try OutputFile.atomicWrite(path: "\(outputFolder)/manifest.json", contents: try encodeReport(manifest))
+        try OutputFile.atomicWrite(path: "\(outputFolder)/stats.json", contents: try encodeReport(output))
+        return manifest
+    }
+}
+
+/// The library's version, written into every manifest.
+public enum PretrainKit {
+    public static let version = "0.1.0"
+}
+
+func fileSize(_ path: String) -> Int64 {
+    var st = stat()
+    return stat(path, &st) == 0 ? Int64(st.st_size) : 0
+}
+
+extension OutputFormat {
+    /// The compression of files in this format.
+    public var compression: Compression {
+        switch self {
+        case .jsonl: .none
+        case .jsonlGz: .gzip
+        case .jsonlZst: .zstd
+        }
+    }
+}

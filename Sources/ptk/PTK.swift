@@ -1,0 +1,232 @@
+import ArgumentParser
+import CorpusCore
+import CorpusIO
+import Foundation
+import Pipeline
+
+@main
+struct PTK: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ptk",
+        abstract: "PretrainKit: raw text → training-ready data for (continual) pretraining.",
+        version: PretrainKit.version,
+        subcommands: [Run.self, Demo.self, Stats.self, Steps.self, Bench.self]
+    )
+}
+
+/// Options every long-running command shares.
+struct LogOptions: ParsableArguments {
+    @Option(help: "Log format on stderr: text for people, json (one object a line) for machines.")
+    var logFormat: Log.Format = .text
+
+    @Flag(name: .shortAndLong, help: "Print warnings and errors only.")
+    var quiet = false
+
+    var log: Log { Log(format: logFormat, quiet: quiet) }
+}
+
+extension Log.Format: ExpressibleByArgument {}
+
+/// Turns library errors into a message on stderr and an exit code, instead of a stack trace.
+func reportFailure(_ error: any Error, log: Log) -> ExitCode {
+    if let exit = error as? ExitCode { return exit }
+    log.error("\(error)")
+    switch error {
+    case is RecipeError, is InputError: return ExitCode(2)
+    case let run as RunError:
+        if case .ledger = run { return ExitCode(3) }
+        return ExitCode(1)
+    default: return ExitCode(1)
+    }
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a recipe (one task of it with --rank / --world-size).",
+        discussion: """
+            Rank and world size default to SLURM_ARRAY_TASK_ID (minus SLURM_ARRAY_TASK_MIN) and \
+            SLURM_ARRAY_TASK_COUNT, so `sbatch --array=0-63 ... ptk run recipe.yaml` splits the input files \
+            over 64 tasks. A task that completed before is skipped; one that was interrupted resumes from \
+            its finished files.
+            """)
+
+    @Argument(help: "The recipe (YAML).")
+    var recipe: String
+
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int = defaultThreadCount()
+
+    @Option(help: "This task's index, 0 ≤ rank < world size.")
+    var rank: Int?
+
+    @Option(help: "Number of tasks the inputs are split over.")
+    var worldSize: Int?
+
+    @Flag(help: "Start this task over even if it completed or was interrupted.")
+    var force = false
+
+    @OptionGroup var logging: LogOptions
+
+    func run() throws {
+        let log = logging.log
+        do {
+            let shard = try resolveShard(rank: rank, worldSize: worldSize)
+            let runner = try Job.prepare(recipePath: recipe,
+                                         options: RunOptions(threads: threads, shard: shard, force: force, log: log))
+            let outcome = try runner.run()
+            printOutcome(outcome, log: log, output: runner.recipe.output.path)
+        } catch {
+            throw reportFailure(error, log: log)
+        }
+    }
+}
+
+/// Rank and world size from the options, else from Slurm's array variables, else a single task.
+func resolveShard(rank: Int?, worldSize: Int?) throws -> ShardIndex {
+    let env = ProcessInfo.processInfo.environment
+    let slurmID = env["SLURM_ARRAY_TASK_ID"].flatMap(Int.init)
+    let slurmMin = env["SLURM_ARRAY_TASK_MIN"].flatMap(Int.init) ?? 0
+    let slurmCount = env["SLURM_ARRAY_TASK_COUNT"].flatMap(Int.init)
+    let r = rank ?? slurmID.map { $0 - slurmMin } ?? 0
+    let w = worldSize ?? slurmCount ?? 1
+    do {
+        return try ShardIndex(rank: r, worldSize: w)
+    } catch {
+        throw ValidationError("\(error)")
+    }
+}
+
+func printOutcome(_ outcome: RunOutcome, log: Log, output: String) {
+    guard !log.quiet else { return }
+    if let rank = outcome.rank {
+        let table = renderStageTable(rank.stages, ledger: rank.ledger)
+        if log.format == .text {
+            Log.writeStderr(table)
+        } else {
+            log.info("task complete", ["event": "done", "rank": "\(rank.rank)", "read": "\(rank.ledger.read)",
+                                       "written": "\(rank.ledger.written)", "rejected": "\(rank.ledger.rejected)"])
+        }
+    }
+    if outcome.manifest != nil {
+        log.info("all tasks complete: \(output)/manifest.json", ["event": "manifest", "path": "\(output)/manifest.json"])
+    } else {
+        log.info("this task is complete; manifest.json is written when every task is", ["event": "waiting"])
+    }
+}
+
+struct Demo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Generate a synthetic multi-domain corpus and run the default recipe on it.")
+
+    @Option(help: "Folder for the corpus, the recipe and the output.")
+    var output = "demo-output"
+
+    @Option(help: "Documents to generate.")
+    var documents = 20_000
+
+    @Option(help: "Seed of the generator and the recipe.")
+    var seed: UInt64 = 42
+
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int = defaultThreadCount()
+
+    @OptionGroup var logging: LogOptions
+
+    func run() throws {
+        let log = logging.log
+        do {
+            let folder = output.hasPrefix("/") ? output : FileManager.default.currentDirectoryPath + "/" + output
+            let summary = try DemoCorpus(seed: seed, documents: documents).write(to: folder)
+            log.info("generated \(summary.records) records in \(summary.files.count) files "
+                     + "(\(formatBytes(Int(summary.bytes)))) under \(folder)/corpus")
+            let recipePath = folder + "/recipe.yaml"
+            try OutputFile.atomicWrite(path: recipePath, contents: Array(DemoCorpus.recipe(seed: seed).utf8))
+            log.info("recipe: \(recipePath)")
+            let runner = try Job.prepare(recipePath: recipePath,
+                                         options: RunOptions(threads: threads, force: true, log: log))
+            let outcome = try runner.run()
+            printOutcome(outcome, log: log, output: runner.recipe.output.path)
+            log.info("""
+                next: look at \(folder)/output (manifest.json, stats.json, data/, rejects/), \
+                `ptk stats \(folder)/output/data`, or edit \(recipePath) and `ptk run` it
+                """)
+        } catch {
+            throw reportFailure(error, log: log)
+        }
+    }
+}
+
+struct Stats: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Documents, bytes, length histogram and scripts of JSONL / .gz / .zst files or folders.")
+
+    @Argument(help: "Files, folders or globs.")
+    var inputs: [String]
+
+    @Option(help: "Dotted path of the text field.")
+    var textField = "text"
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    @OptionGroup var logging: LogOptions
+
+    func run() throws {
+        do {
+            let report = try CorpusStats.compute(paths: inputs, textField: textField)
+            if json {
+                print(try report.jsonString(), terminator: "")
+            } else {
+                print(report.render(), terminator: "")
+            }
+        } catch {
+            throw reportFailure(error, log: logging.log)
+        }
+    }
+}
+
+struct Steps: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the steps a recipe can use, with parameters.")
+
+    func run() {
+        for name in StepRegistry.builtin.names {
+            guard let entry = StepRegistry.builtin.entries[name] else { continue }
+            print("\(name): \(entry.summary)")
+            for p in entry.parameters {
+                print("    \(p.name) (\(p.type), default \(p.defaultValue)): \(p.help)")
+            }
+        }
+    }
+}
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmarks against reference tools, measured in the same run.",
+        subcommands: [BenchIO.self])
+}
+
+struct BenchIO: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "io",
+        abstract: "Read / write JSONL.zst MB/s against `zstd -dc | wc -l` and `zstd -c` on the same file.")
+
+    @Option(help: "Uncompressed size of the generated corpus, in MB.")
+    var megabytes = 200
+
+    @Option(help: "Timed repetitions (the best is reported).")
+    var repeats = 3
+
+    @Option(help: "Scratch folder (removed afterwards).")
+    var folder = "bench-output"
+
+    func run() throws {
+        do {
+            let result = try IOBenchmark(megabytes: megabytes, repeats: repeats, folder: folder).run { line in
+                Log.writeStderr(line + "\n")
+            }
+            print(result.markdown(), terminator: "")
+        } catch {
+            throw reportFailure(error, log: Log())
+        }
+    }
+}
