@@ -114,6 +114,7 @@ public final class OutputFile {
         self.path = path
         self.compression = compression ?? Compression.infer(fromPath: path)
         let (folder, name) = splitPath(path)
+        guard !path.isEmpty else { throw .cannotOpen(path: path, reason: "the output path is empty") }
         guard !name.isEmpty else { throw .isDirectory(path: path) }
         var info = stat()
         if stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR { throw .isDirectory(path: path) }

@@ -79,6 +79,15 @@ private func readAll(_ source: any ByteSource) throws(IOError) -> [UInt8] {
     }
 }
 
+/// Records an issue when two byte arrays differ, without printing them (a failure would dump megabytes).
+private func expectSame(_ actual: [UInt8], _ expected: [UInt8], _ label: String = "",
+                        sourceLocation: SourceLocation = #_sourceLocation) {
+    guard actual != expected else { return }
+    let first = zip(actual, expected).enumerated().first { $1.0 != $1.1 }?.offset ?? min(actual.count, expected.count)
+    Issue.record("\(label) bytes differ: \(actual.count) vs \(expected.count) bytes, first difference at \(first)",
+                 sourceLocation: sourceLocation)
+}
+
 /// Runs a command; returns its exit status and standard output.
 @discardableResult
 private func shell(_ arguments: [String], stdinPath: String? = nil, stdoutPath: String? = nil) throws
@@ -220,7 +229,7 @@ private let hasCLIs = FileManager.default.isExecutableFile(atPath: "/usr/bin/zst
             #expect(out.bytesWritten == Int64(payload.count))
             try out.commit()
             let source = try openInput(path: path)
-            #expect(try readAll(source) == payload)
+            expectSame(try readAll(source), payload, "payload \(i)")
             #expect(source.bytesConsumed == Int64(try readFileBytes(path).count))
         }
     }
@@ -241,12 +250,13 @@ private let hasCLIs = FileManager.default.isExecutableFile(atPath: "/usr/bin/zst
         let plain = folder.file("plain.txt")
         try writeFileBytes(plain, payload)
         try #require(shell(["gzip", "-c", "-9"], stdinPath: plain, stdoutPath: folder.file("cli.gz")).status == 0)
-        try #require(shell(["zstd", "-q", "-c", "-9"], stdinPath: plain, stdoutPath: folder.file("cli.zst")).status == 0)
+        try #require(shell(["zstd", "-q", "-c", "-9"], stdinPath: plain,
+                           stdoutPath: folder.file("cli.zst")).status == 0)
         // Multi-threaded zstd frames, and named the wrong way round: detection goes by magic bytes.
         try #require(shell(["zstd", "-q", "-c", "-T2", "--long"], stdinPath: plain,
                            stdoutPath: folder.file("mt.txt")).status == 0)
         for name in ["plain.txt", "cli.gz", "cli.zst", "mt.txt"] {
-            #expect(try readAll(openInput(path: folder.file(name))) == payload, "\(name)")
+            expectSame(try readAll(openInput(path: folder.file(name))), payload, name)
         }
     }
 
@@ -260,7 +270,7 @@ private let hasCLIs = FileManager.default.isExecutableFile(atPath: "/usr/bin/zst
             let tool = compression == .gzip ? ["gzip", "-dc", path] : ["zstd", "-q", "-dc", path]
             let (status, output) = try shell(tool)
             #expect(status == 0)
-            #expect(output == payload, "payload \(i)")
+            expectSame(output, payload, "payload \(i)")
         }
     }
 
@@ -275,7 +285,7 @@ private let hasCLIs = FileManager.default.isExecutableFile(atPath: "/usr/bin/zst
         try writeCompressed(folder.file("b" + ext), b)
         let joined = try readFileBytes(folder.file("a" + ext)) + readFileBytes(folder.file("b" + ext))
         try writeFileBytes(folder.file("cat" + ext), joined)
-        #expect(try readAll(openInput(path: folder.file("cat" + ext))) == a + b)
+        expectSame(try readAll(openInput(path: folder.file("cat" + ext))), a + b)
 
         // The same through appendRawContents, with writes before, between and after.
         let out = try OutputFile(path: folder.file("appended" + ext))
@@ -287,11 +297,11 @@ private let hasCLIs = FileManager.default.isExecutableFile(atPath: "/usr/bin/zst
         try out.write("tail")
         try out.commit()
         let expected = Array("head\n".utf8) + a + b + Array("middle\n".utf8) + a + Array("tail".utf8)
-        #expect(try readAll(openInput(path: folder.file("appended" + ext))) == expected)
+        expectSame(try readAll(openInput(path: folder.file("appended" + ext))), expected)
         if hasCLIs {
             let path = folder.file("appended" + ext)
             let tool = compression == .gzip ? ["gzip", "-dc", path] : ["zstd", "-q", "-dc", path]
-            #expect(try shell(tool).output == expected)
+            expectSame(try shell(tool).output, expected, "CLI")
         }
 
         // Only appended parts: no empty frame is needed, the result is exactly the parts.
@@ -299,7 +309,7 @@ private let hasCLIs = FileManager.default.isExecutableFile(atPath: "/usr/bin/zst
         try parts.appendRawContents(ofFile: folder.file("a" + ext))
         try parts.appendRawContents(ofFile: folder.file("b" + ext))
         try parts.commit()
-        #expect(try readFileBytes(folder.file("parts" + ext)) == joined)
+        expectSame(try readFileBytes(folder.file("parts" + ext)), joined)
 
         // A plain file cannot be appended raw to a compressed output.
         try writeFileBytes(folder.file("plain.txt"), Array("not compressed\n".utf8))
@@ -319,13 +329,13 @@ private let hasCLIs = FileManager.default.isExecutableFile(atPath: "/usr/bin/zst
         try writeCompressed(folder.file("a.gz"), payload)
         try writeFileBytes(folder.file("padded.gz"),
                            readFileBytes(folder.file("a.gz")) + [UInt8](repeating: 0, count: 300_000))
-        #expect(try readAll(openInput(path: folder.file("padded.gz"))) == payload)
+        expectSame(try readAll(openInput(path: folder.file("padded.gz"))), payload)
 
         // Garbage after the padding is not silently ignored.
         try writeFileBytes(folder.file("garbage.gz"),
                            readFileBytes(folder.file("a.gz")) + [0, 0, 0, 0x42, 0x43, 0x44])
         #expect {
-            try readAll(openInput(path: folder.file("garbage.gz")))
+            _ = try readAll(openInput(path: folder.file("garbage.gz")))
         } throws: { ($0 as? IOError).map { if case .corrupt = $0 { true } else { false } } ?? false }
     }
 }
@@ -345,7 +355,7 @@ private let hasCLIs = FileManager.default.isExecutableFile(atPath: "/usr/bin/zst
         try writeFileBytes(path, Array(compressed.prefix(compressed.count / 2)))
         let format = compression == .gzip ? "gzip" : "zstd"
 
-        #expect(throws: IOError.truncated(path: path, format: format)) { try readAll(openInput(path: path)) }
+        #expect(throws: IOError.truncated(path: path, format: format)) { _ = try readAll(openInput(path: path)) }
 
         let (lines, error) = frame(try openInput(path: path), max: 1 << 20, chunk: 4096)
         #expect(error as? IOError == .truncated(path: path, format: format))
@@ -365,12 +375,12 @@ private let hasCLIs = FileManager.default.isExecutableFile(atPath: "/usr/bin/zst
         }
         seen += tail
         #expect(seen.count < payload.count)
-        #expect(Array(payload.prefix(seen.count)) == seen)
+        expectSame(Array(payload.prefix(seen.count)), seen)
         #expect(payload[seen.count] != 0x0A)
 
         // Cut inside the header: still truncated, not corrupt.
         try writeFileBytes(path, Array(compressed.prefix(5)))
-        #expect(throws: IOError.truncated(path: path, format: format)) { try readAll(openInput(path: path)) }
+        #expect(throws: IOError.truncated(path: path, format: format)) { _ = try readAll(openInput(path: path)) }
     }
 
     @Test(arguments: [Compression.gzip, .zstd])
@@ -418,7 +428,8 @@ private let hasCLIs = FileManager.default.isExecutableFile(atPath: "/usr/bin/zst
             == "truncated zstd stream: data/a.jsonl.zst ended in the middle of a frame")
         #expect(IOError.truncated(path: "a.gz", format: "gzip").description
             == "truncated gzip stream: a.gz ended in the middle of a member")
-        #expect(IOError.cannotOpen(path: "x", reason: "Permission denied").description == "cannot open x: Permission denied")
+        #expect(IOError.cannotOpen(path: "x", reason: "Permission denied").description
+            == "cannot open x: Permission denied")
         #expect(IOError.isDirectory(path: "d").description.contains("d is a directory"))
     }
 }
@@ -600,7 +611,7 @@ private let hasCLIs = FileManager.default.isExecutableFile(atPath: "/usr/bin/zst
             try writeCompressed(path, payload)
             outputs.append(try readFileBytes(path))
         }
-        #expect(outputs[0] == outputs[1])
+        expectSame(outputs[0], outputs[1])
         if compression == .gzip {
             #expect(Array(outputs[0][4..<8]) == [0, 0, 0, 0])  // mtime 0
             #expect(outputs[0][3] & 0x08 == 0)  // no file name

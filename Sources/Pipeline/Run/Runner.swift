@@ -152,8 +152,9 @@ public struct Runner: Sendable {
         if (try? fm.contentsOfDirectory(atPath: "\(outputFolder)/.work"))?.isEmpty == true {
             try? fm.removeItem(atPath: "\(outputFolder)/.work")
         }
-        for problem in report.inputErrors {
-            options.log.error("input problem: \(problem.error)", ["event": "input_error", "file": problem.file])
+        if !report.inputErrors.isEmpty {
+            options.log.warning("\(report.inputErrors.count) input file(s) ended early; see input_errors in the manifest",
+                                ["event": "input_errors", "count": "\(report.inputErrors.count)"])
         }
         return RunOutcome(rank: report, manifest: try mergeIfComplete(), skipped: false)
     }
@@ -170,7 +171,7 @@ public struct Runner: Sendable {
         try OutputFile.atomicWrite(path: stampPath, contents: Array("\(recipe.recipeHash)\n".utf8))
     }
 
-    private func partStem(_ index: Int) -> String { "\(workFolder)/part-\(String(index).leftPadded(to: 6))" }
+    func partStem(_ index: Int) -> String { "\(workFolder)/part-\(String(index).leftPadded(to: 6))" }
 
     /// Processes every file on `threads` workers; results come back in input order.
     private func processAll(_ units: [(index: Int, file: InputFile)], progress: Progress) throws -> [UnitReport] {
@@ -273,11 +274,13 @@ public struct Runner: Sendable {
         try rejects.commit()
         let size = fileSize(file.path)
         progress.add(documents: pendingDocs, bytes: pendingBytes, consumed: 0)
-        if let inputError {
-            options.log.warning("\(inputError)", ["event": "input_error", "file": file.displayPath])
+        // Name the file as the recipe does, so the manifest does not depend on where the corpus is mounted.
+        let problem = inputError.map { "\($0)".replacingOccurrences(of: file.path, with: file.displayPath) }
+        if let problem {
+            options.log.warning(problem, ["event": "input_error", "file": file.displayPath])
         }
         return UnitReport(file: file.displayPath, inputBytes: size, read: read, stages: stats, ledger: ledger,
-                          output: output, inputError: inputError.map { "\($0)" })
+                          output: output, inputError: problem)
     }
 
     /// Concatenates the parts into the task's data and rejects files, in input order, and checksums them.
