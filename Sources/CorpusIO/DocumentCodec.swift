@@ -44,8 +44,11 @@ public struct RecordProblem: Error, Sendable, Equatable {
 /// Turns one JSON record into a `Document`.
 ///
 /// The text must be a non-empty string (not only whitespace). The id may be a string or a number; when
-/// absent it is synthesized as `file:line`. Every other field goes into `metadata.fields`, nested objects
-/// flattened to dotted keys (`meta.crawl`); strings as they are, other values as their JSON text.
+/// absent it is synthesized as `file:line`. A record's `source` string is the document's source unless the
+/// input names one. Every other field goes into `metadata.fields`, nested objects flattened to dotted keys;
+/// the keys of a top-level `meta` object (where `DocumentEncoder` writes metadata) are taken without the
+/// `meta.` prefix, so decoding what we encoded gives back the same document. Strings stay as they are,
+/// other values keep their JSON text.
 public struct DocumentDecoder: Sendable {
     public var fields: DocumentFields
     public var replaceInvalidUTF8: Bool
@@ -89,21 +92,43 @@ public struct DocumentDecoder: Sendable {
         }
         var metadata = Metadata(source: source)
         if case let .string(url)? = value.value(at: fields.url) { metadata.url = url }
-        flatten(object, prefix: [], into: &metadata.fields)
+        var consumed = Set([fields.text, fields.id, fields.url].map { $0.joined(separator: ".") })
+        if source == nil, case let .string(recordSource)? = object["source"] {
+            metadata.source = recordSource
+            consumed.insert("source")
+        }
+        for (key, field) in zip(object.keys, object.values) {
+            if key == "meta", case let .object(inner) = field {
+                // `meta` is where we write metadata: its keys are taken as they are, so that reading our own
+                // output gives back the same map (and `meta.url` is still found by a `meta.url` url path).
+                flatten(inner, path: "meta", name: "", consumed: consumed, into: &metadata.fields)
+            } else {
+                flatten(field, key: key, path: "", name: "", consumed: consumed, into: &metadata.fields)
+            }
+        }
         return .success(Document(id: id, text: text, metadata: metadata, origin: origin))
     }
 
-    /// Copies every field but text, id and url into `fields`: nested objects become dotted keys
-    /// (`meta.crawl`), strings stay as they are, other values keep their JSON text.
-    private func flatten(_ object: JSONObject, prefix: [String], into fields: inout [String: String]) {
+    /// Copies the fields of `object` into `fields` under dotted names. `path` is the field's position in the
+    /// record (compared with the text, id and url paths); `name` is the key it gets in the map.
+    private func flatten(_ object: JSONObject, path: String, name: String, consumed: Set<String>,
+                         into fields: inout [String: String])
+    {
         for (key, value) in zip(object.keys, object.values) {
-            let path = prefix + [key]
-            if path == self.fields.text || path == self.fields.id || path == self.fields.url { continue }
-            switch value {
-            case let .object(inner): flatten(inner, prefix: path, into: &fields)
-            case let .string(s): fields[path.joined(separator: ".")] = s
-            default: fields[path.joined(separator: ".")] = value.jsonText
-            }
+            flatten(value, key: key, path: path, name: name, consumed: consumed, into: &fields)
+        }
+    }
+
+    private func flatten(_ value: JSONValue, key: String, path: String, name: String, consumed: Set<String>,
+                         into fields: inout [String: String])
+    {
+        let fieldPath = path.isEmpty ? key : path + "." + key
+        if consumed.contains(fieldPath) { return }
+        let fieldName = name.isEmpty ? key : name + "." + key
+        switch value {
+        case let .object(inner): flatten(inner, path: fieldPath, name: fieldName, consumed: consumed, into: &fields)
+        case let .string(s): fields[fieldName] = s
+        default: fields[fieldName] = value.jsonText
         }
     }
 }

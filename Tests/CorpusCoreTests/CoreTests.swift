@@ -117,3 +117,39 @@ struct CoreValueTests {
         #expect(ScriptProfile(text).dominant == expected)
     }
 }
+
+@Suite("Script profile fast path")
+struct ScriptProfileTests {
+    /// The plain definition: classify every scalar.
+    func reference(_ text: String) -> (counts: [Script: Int], scalars: Int) {
+        var counts: [Script: Int] = [:]
+        for scalar in text.unicodeScalars where Script.of(scalar) != .common { counts[Script.of(scalar), default: 0] += 1 }
+        return (counts, text.unicodeScalars.count)
+    }
+
+    @Test("equals per-scalar classification on random mixed text (property)")
+    func property() {
+        var rng = SeededRandom(seed: 3)
+        let pieces = ["a", "Z", "`", "{", "@", "[", " ", "\n", "7", "é", "ß", "Ж", "中", "の", "😀", "\u{0301}", "ก",
+                      "abcdefgh", "ABCDEFGHIJKLMNOP", "~~~~~~~~", "word word word "]
+        for _ in 0..<3000 {
+            let text = (0..<Int(rng.next() % 30)).map { _ in pieces[Int(rng.next() % UInt64(pieces.count))] }.joined()
+            let fast = ScriptProfile(text)
+            let slow = reference(text)
+            #expect(fast.counts == slow.counts, "\(text.debugDescription)")
+            #expect(fast.scalarCount == slow.scalars)
+        }
+    }
+
+    @Test("every ASCII byte value in every lane of a word")
+    func asciiLanes() {
+        for byte in UInt8(0)..<0x80 {
+            for lane in 0..<8 {
+                var bytes = [UInt8](repeating: 0x2E, count: 8)
+                bytes[lane] = byte
+                let text = String(decoding: bytes, as: UTF8.self)
+                #expect(ScriptProfile(text).counts == reference(text).counts, "byte \(byte) lane \(lane)")
+            }
+        }
+    }
+}

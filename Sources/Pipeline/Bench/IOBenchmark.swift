@@ -42,8 +42,9 @@ public struct IOBenchmark {
                 + "\(formatBytes(compressedBytes)) as .zst (level 3)\n\n"
             out += "| measure | seconds | MB/s | reference | ours / reference |\n|---|---:|---:|---|---:|\n"
             for r in rows {
-                out += "| \(r.name) | \(formatFixed(r.seconds, digits: 3)) | \(formatFixed(r.megabytesPerSecond, digits: 1)) | "
-                    + "\(r.reference ?? "") | \(r.ratio.map { formatFixed($0, digits: 2) + "×" } ?? "") |\n"
+                let cell = { (text: String) in text.replacingOccurrences(of: "|", with: "\\|") }
+                out += "| \(cell(r.name)) | \(formatFixed(r.seconds, digits: 3)) | \(formatFixed(r.megabytesPerSecond, digits: 1)) | "
+                    + "\(cell(r.reference ?? "")) | \(r.ratio.map { formatFixed($0, digits: 2) + "×" } ?? "") |\n"
             }
             return out
         }

@@ -18,11 +18,12 @@ public struct TextStats: Sendable, Equatable, Codable {
         let n = document.byteCount
         documents += 1
         bytes += n
-        scalars += document.text.unicodeScalars.count
+        let profile = ScriptProfile(document.text)
+        scalars += profile.scalarCount
         let bucket = n <= 1 ? 0 : (Int.bitWidth - 1 - n.leadingZeroBitCount)
         if lengthHistogram.count <= bucket { lengthHistogram += [Int](repeating: 0, count: bucket + 1 - lengthHistogram.count) }
         lengthHistogram[bucket] += 1
-        scripts[ScriptProfile(document.text).dominant.rawValue, default: 0] += 1
+        scripts[profile.dominant.rawValue, default: 0] += 1
         if let source = document.metadata.source { sources[source, default: 0] += 1 }
     }
 
