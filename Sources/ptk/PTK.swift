@@ -221,7 +221,8 @@ struct BenchIO: ParsableCommand {
 
     func run() throws {
         do {
-            let result = try IOBenchmark(megabytes: megabytes, repeats: repeats, folder: folder).run { line in
+            let result = try IOBenchmark(megabytes: megabytes, repeats: repeats, folder: folder,
+                                         executable: currentExecutable()).run { line in
                 Log.writeStderr(line + "\n")
             }
             print(result.markdown(), terminator: "")
@@ -229,4 +230,9 @@ struct BenchIO: ParsableCommand {
             throw reportFailure(error, log: Log())
         }
     }
+}
+
+/// The path of the running `ptk`, for benchmarks that start it as a child process.
+func currentExecutable() -> String? {
+    (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments.first
 }

@@ -14,11 +14,14 @@ public struct IOBenchmark {
     public var megabytes: Int
     public var repeats: Int
     public var folder: String
+    /// The `ptk` executable, for the whole-pipeline rows (run as child processes so their memory is their own).
+    public var executable: String?
 
-    public init(megabytes: Int, repeats: Int, folder: String) {
+    public init(megabytes: Int, repeats: Int, folder: String, executable: String? = nil) {
         self.megabytes = max(1, megabytes)
         self.repeats = max(1, repeats)
         self.folder = folder
+        self.executable = executable
     }
 
     public struct Row: Sendable {
@@ -35,6 +38,8 @@ public struct IOBenchmark {
         public var compressedBytes: Int
         public var documents: Int
         public var machine: String
+        /// Peak resident memory of `ptk run` on a quarter of the corpus and on all of it, in bytes.
+        public var peakMemory: (quarter: Int, full: Int)?
 
         public func markdown() -> String {
             var out = "\(machine)\n\n"
@@ -45,6 +50,10 @@ public struct IOBenchmark {
                 let cell = { (text: String) in text.replacingOccurrences(of: "|", with: "\\|") }
                 out += "| \(cell(r.name)) | \(formatFixed(r.seconds, digits: 3)) | \(formatFixed(r.megabytesPerSecond, digits: 1)) | "
                     + "\(cell(r.reference ?? "")) | \(r.ratio.map { formatFixed($0, digits: 2) + "×" } ?? "") |\n"
+            }
+            if let peakMemory {
+                out += "\npeak memory of `ptk run` (1 thread): \(formatBytes(peakMemory.quarter)) on a quarter of the corpus, "
+                    + "\(formatBytes(peakMemory.full)) on all of it (4× the bytes)\n"
             }
             return out
         }
@@ -65,6 +74,49 @@ public struct IOBenchmark {
         var docs: [Document] = []
         var reader = DocumentReader(file: InputFile(path: plain, kind: .jsonl), options: ReadOptions())
         try reader.forEach { if case let .document(d, _) = $0 { docs.append(d) } }
+
+        // Whole pipeline first, while no other child process has raised the children's peak memory.
+        var pipelineRows: [Row] = []
+        var peakMemory: (Int, Int)?
+        if let executable {
+            progress("pipeline: peak memory on a quarter and on all of the corpus …")
+            let quarter = "\(folder)/quarter/corpus.jsonl"
+            let out = try OutputFile(path: quarter, compression: Compression.none)
+            var writer = JSONWriter(capacity: 1 << 20)
+            for d in docs.prefix(docs.count / 4) { DocumentEncoder.encode(d, into: &writer) }
+            try out.write(writer.bytes)
+            try out.commit()
+            try fm.createDirectory(atPath: "\(folder)/full", withIntermediateDirectories: true)
+            try fm.createSymbolicLink(atPath: "\(folder)/full/corpus.jsonl", withDestinationPath: plain)
+            try fm.createDirectory(atPath: "\(folder)/shards", withIntermediateDirectories: true)
+            for i in 0..<4 {
+                try fm.createSymbolicLink(atPath: "\(folder)/shards/part-\(i).jsonl", withDestinationPath: plain)
+            }
+            for name in ["quarter", "full", "shards"] {
+                try OutputFile.atomicWrite(path: "\(folder)/\(name).yaml", contents: Array("""
+                    inputs:
+                      - path: \(name)
+                    steps:
+                      - trim
+                      - length: {min_words: 5}
+                    output:
+                      path: out-\(name)
+                    """.utf8))
+            }
+            try shell("'\(executable)' run '\(folder)/quarter.yaml' --threads 1 --force -q")
+            let quarterPeak = childrenPeakMemory()
+            try shell("'\(executable)' run '\(folder)/full.yaml' --threads 1 --force -q")
+            peakMemory = (quarterPeak, childrenPeakMemory())
+            for threads in [1, 2] {
+                progress("pipeline: 4 files, \(threads) thread(s) …")
+                let seconds = try best {
+                    try shell("'\(executable)' run '\(folder)/shards.yaml' --threads \(threads) --force -q")
+                }
+                pipelineRows.append(Row(
+                    name: "ptk run: 4 × JSONL → trim → length → JSONL.zst, \(threads) thread\(threads == 1 ? "" : "s")",
+                    seconds: seconds, megabytesPerSecond: 4 * mb / seconds, reference: nil, ratio: nil))
+            }
+        }
 
         progress("write: ours …")
         let writeOurs = try best {
@@ -111,9 +163,9 @@ public struct IOBenchmark {
             Row(name: "write documents → JSONL.zst (1 thread)", seconds: writeOurs, megabytesPerSecond: mb / writeOurs,
                 reference: "zstd -3 -c", ratio: writeRef / writeOurs),
             Row(name: "zstd -3 -c", seconds: writeRef, megabytesPerSecond: mb / writeRef, reference: nil, ratio: nil),
-        ]
+        ] + pipelineRows
         return Result(rows: rows, uncompressedBytes: size, compressedBytes: Int(fileSize(zst)), documents: documents,
-                      machine: Self.machineDescription())
+                      machine: Self.machineDescription(), peakMemory: peakMemory)
     }
 
     private func generate(_ path: String) throws -> Int {
@@ -165,6 +217,13 @@ public struct IOBenchmark {
         guard p.terminationStatus == 0 else {
             throw RunError.stageFailed(file: command, underlying: "exit status \(p.terminationStatus) (is zstd installed?)")
         }
+    }
+
+    /// The largest resident set of any child process waited for so far, in bytes.
+    private func childrenPeakMemory() -> Int {
+        var usage = rusage()
+        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+        return usage.ru_maxrss * 1024
     }
 
     /// CPU model, cores and date, for the table's heading.

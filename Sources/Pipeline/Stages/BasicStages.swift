@@ -1,4 +1,5 @@
 import CorpusCore
+import Foundation
 
 /// Keeps documents whose length lies within bounds: characters (Unicode scalars) and words.
 ///
@@ -21,22 +22,49 @@ public struct LengthFilter: Filter {
     public func evaluate(_ document: Document) -> Decision {
         var chars = 0
         var words = 0
-        var inWord = false
-        for scalar in document.text.unicodeScalars {
-            chars += 1
-            let space = scalar.value < 0x80 ? (scalar == " " || (scalar.value >= 0x09 && scalar.value <= 0x0D))
-                : scalar.properties.isWhitespace
-            if space {
-                inWord = false
-            } else if scalar.value >= 0x3040, case .han = Script.of(scalar) {
-                words += 1
-                inWord = false
-            } else if scalar.value >= 0x3040, case .japanese = Script.of(scalar) {
-                words += 1
-                inWord = false
-            } else if !inWord {
-                inWord = true
-                words += 1
+        var copy = document.text
+        copy.withUTF8 { bytes in
+            var inWord = false
+            var i = 0
+            let n = bytes.count
+            let base = UnsafeRawPointer(bytes.baseAddress)
+            while i < n {
+                if i + 8 <= n, let base {
+                    let v = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                    if let (starts, endsInWord) = asciiWordStarts(v, inWord: inWord) {
+                        words += starts
+                        chars += 8
+                        inWord = endsInWord
+                        i += 8
+                        continue
+                    }
+                }
+                let b = bytes[i]
+                chars += 1
+                if b < 0x80 {
+                    if b == 0x20 || (b >= 0x09 && b <= 0x0D) {
+                        inWord = false
+                    } else if !inWord {
+                        inWord = true
+                        words += 1
+                    }
+                    i += 1
+                    continue
+                }
+                let length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
+                var value = UInt32(b) & (length == 4 ? 0x07 : length == 3 ? 0x0F : 0x1F)
+                for j in 1..<length where i + j < n { value = value << 6 | UInt32(bytes[i + j] & 0x3F) }
+                i += length
+                guard let scalar = Unicode.Scalar(value) else { continue }
+                if scalar.properties.isWhitespace {
+                    inWord = false
+                } else if value >= 0x3040, Script.of(scalar) == .han || Script.of(scalar) == .japanese {
+                    words += 1
+                    inWord = false
+                } else if !inWord {
+                    inWord = true
+                    words += 1
+                }
             }
         }
         if chars < minChars { return .drop(reason: "too_few_chars", detail: "\(chars) < \(minChars) characters") }
@@ -45,6 +73,28 @@ public struct LengthFilter: Filter {
         if words > maxWords { return .drop(reason: "too_many_words", detail: "\(words) > \(maxWords) words") }
         return .keep
     }
+}
+
+/// Word starts among eight ASCII bytes (a non-space byte after a space, or after `inWord == false` for the
+/// first), and whether the last byte is inside a word; nil when a byte is not ASCII.
+///
+/// Per-byte masks without carries between bytes, exact for bytes below 0x80: `b < n` is the high bit of
+/// `b + (0x80 − n)` clear; `b == 0x20` is the zero test `~(((y & 0x7f) + 0x7f) | y | 0x7f)` on `y = b ^ 0x20`.
+/// Spaces are 0x20 and 0x09–0x0D, as in the byte loop.
+@inline(__always)
+func asciiWordStarts(_ v: UInt64, inWord: Bool) -> (Int, Bool)? {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let highs = ones &* 0x80
+    guard v & highs == 0 else { return nil }
+    let low7 = ones &* 0x7F
+    let below0E = ~(v &+ ones &* (0x80 - 0x0E)) & highs
+    let below09 = ~(v &+ ones &* (0x80 - 0x09)) & highs
+    let y = v ^ (ones &* 0x20)
+    let isSpace = ~(((y & low7) &+ low7) | y | low7) & highs
+    let space = isSpace | (below0E & ~below09)
+    let previousSpace = (space << 8) | (inWord ? 0 : 0x80)
+    let starts = ~space & highs & previousSpace
+    return (starts.nonzeroBitCount, space >> 56 == 0)
 }
 
 /// Keeps documents written mostly in the allowed scripts.
@@ -80,29 +130,61 @@ public struct TrimTransform: Transform {
     public init(maxBlankLines: Int = 1) { self.maxBlankLines = maxBlankLines }
 
     public func apply(to document: inout Document) -> Decision {
-        // Scalars, not Characters: "\r\n" is one Character in Swift and would never split on "\n".
-        var out = String.UnicodeScalarView()
-        var blankRun = 0
-        var wroteLine = false
-        for line in document.text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false) {
-            var end = line.endIndex
-            while end > line.startIndex, line[line.index(before: end)].properties.isWhitespace {
-                end = line.index(before: end)
+        var out: [UInt8] = []
+        var unchanged = false
+        var copy = document.text
+        copy.withUTF8 { bytes in
+            out.reserveCapacity(bytes.count)
+            var blankRun = 0
+            var wroteLine = false
+            var lineStart = 0
+            let n = bytes.count
+            while lineStart <= n {
+                var lineEnd = lineStart
+                while lineEnd < n, bytes[lineEnd] != 0x0A { lineEnd += 1 }
+                var end = lineEnd
+                while end > lineStart {
+                    let w = trailingWhitespaceWidth(bytes, start: lineStart, end: end)
+                    if w == 0 { break }
+                    end -= w
+                }
+                if end == lineStart {
+                    blankRun += 1
+                } else {
+                    if wroteLine {
+                        for _ in 0..<(1 + min(blankRun, maxBlankLines)) { out.append(0x0A) }
+                    }
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[lineStart..<end]))
+                    wroteLine = true
+                    blankRun = 0
+                }
+                lineStart = lineEnd + 1
             }
-            if end == line.startIndex {
-                blankRun += 1
-                continue
-            }
-            if wroteLine {
-                for _ in 0..<(1 + min(blankRun, maxBlankLines)) { out.append("\n") }
-            }
-            out.append(contentsOf: line[line.startIndex..<end])
-            wroteLine = true
-            blankRun = 0
+            unchanged = out.withUnsafeBytes { memoryEqual($0, UnsafeRawBufferPointer(bytes)) }
         }
-        guard wroteLine else { return .drop(reason: "empty_after_trim", detail: "only whitespace") }
-        let trimmed = String(out)
-        if !trimmed.utf8.elementsEqual(document.text.utf8) { document.text = trimmed }
+        guard !out.isEmpty else { return .drop(reason: "empty_after_trim", detail: "only whitespace") }
+        if !unchanged { document.text = String(decoding: out, as: UTF8.self) }
         return .keep
+    }
+}
+
+/// The byte width of the Unicode whitespace character that ends `bytes[start..<end]`, or 0.
+///
+/// White_Space scalars (the set `Unicode.Scalar.Properties.isWhitespace` tests): U+0009–000D, U+0020, U+0085,
+/// U+00A0, U+1680, U+2000–200A, U+2028, U+2029, U+202F, U+205F, U+3000, matched on their UTF-8 bytes.
+@inline(__always)
+func trailingWhitespaceWidth(_ bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int) -> Int {
+    let last = bytes[end - 1]
+    if last == 0x20 || (last >= 0x09 && last <= 0x0D) { return 1 }
+    if last < 0x80 { return 0 }
+    if end - start >= 2, bytes[end - 2] == 0xC2, last == 0x85 || last == 0xA0 { return 2 }
+    guard end - start >= 3 else { return 0 }
+    let a = bytes[end - 3], b = bytes[end - 2]
+    switch (a, b, last) {
+    case (0xE1, 0x9A, 0x80), (0xE2, 0x80, 0x80...0x8A), (0xE2, 0x80, 0xA8), (0xE2, 0x80, 0xA9), (0xE2, 0x80, 0xAF),
+         (0xE2, 0x81, 0x9F), (0xE3, 0x80, 0x80):
+        return 3
+    default:
+        return 0
     }
 }

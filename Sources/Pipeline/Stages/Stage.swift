@@ -1,4 +1,5 @@
 import CorpusCore
+import Foundation
 
 /// What a filter or transform decided about one document.
 public enum Decision: Sendable, Equatable {
@@ -68,8 +69,7 @@ public func runStages(_ stages: [Stage], on document: inout Document, stats: ino
         case let .transform(transform):
             let before = document.text
             decision = transform.apply(to: &document)
-            // Compare bytes: String == is canonical equivalence and would miss an NFC ↔ NFD change.
-            if case .keep = decision, !document.text.utf8.elementsEqual(before.utf8) {
+            if case .keep = decision, !sameBytes(document.text, before) {
                 stats[i].changed += 1
                 stats[i].bytesRemoved += bytesBefore - document.byteCount
             }
@@ -84,4 +84,20 @@ public func runStages(_ stages: [Stage], on document: inout Document, stats: ino
         }
     }
     return nil
+}
+
+/// Whether two strings hold the same UTF-8 bytes. `==` would not do: it is canonical equivalence and would
+/// miss an NFC ↔ NFD change. O(1) when a transform left the text alone (same storage), memcmp otherwise.
+@usableFromInline
+func sameBytes(_ a: String, _ b: String) -> Bool {
+    var a = a, b = b
+    return a.withUTF8 { pa in b.withUTF8 { pb in memoryEqual(UnsafeRawBufferPointer(pa), UnsafeRawBufferPointer(pb)) } }
+}
+
+/// Byte equality of two buffers (memcmp; O(1) for the same memory).
+@usableFromInline
+func memoryEqual(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+    guard a.count == b.count else { return false }
+    guard let pa = a.baseAddress, let pb = b.baseAddress, pa != pb else { return true }
+    return memcmp(pa, pb, a.count) == 0
 }
