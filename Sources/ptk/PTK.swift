@@ -100,11 +100,13 @@ func printOutcome(_ outcome: RunOutcome, log: Log, output: String) {
     guard !log.quiet else { return }
     if let rank = outcome.rank {
         let table = renderStageTable(rank.stages, ledger: rank.ledger)
+        let peak = peakResidentBytes()
         if log.format == .text {
-            Log.writeStderr(table)
+            Log.writeStderr(table + "peak memory: \(formatBytes(peak))\n")
         } else {
             log.info("task complete", ["event": "done", "rank": "\(rank.rank)", "read": "\(rank.ledger.read)",
-                                       "written": "\(rank.ledger.written)", "rejected": "\(rank.ledger.rejected)"])
+                                       "written": "\(rank.ledger.written)", "rejected": "\(rank.ledger.rejected)",
+                                       "peak_rss_bytes": "\(peak)"])
         }
     }
     if outcome.manifest != nil {

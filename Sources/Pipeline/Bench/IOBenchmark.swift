@@ -103,10 +103,10 @@ public struct IOBenchmark {
                       path: out-\(name)
                     """.utf8))
             }
-            try shell("'\(executable)' run '\(folder)/quarter.yaml' --threads 1 --force -q")
-            let quarterPeak = childrenPeakMemory()
-            try shell("'\(executable)' run '\(folder)/full.yaml' --threads 1 --force -q")
-            peakMemory = (quarterPeak, childrenPeakMemory())
+            // ptk reports its own peak RSS: a child's rusage would include what it inherited from this process.
+            let quarterPeak = try peakOfRun("'\(executable)' run '\(folder)/quarter.yaml' --threads 1 --force --log-format json")
+            let fullPeak = try peakOfRun("'\(executable)' run '\(folder)/full.yaml' --threads 1 --force --log-format json")
+            peakMemory = (quarterPeak, fullPeak)
             for threads in [1, 2] {
                 progress("pipeline: 4 files, \(threads) thread(s) …")
                 let seconds = try best {
@@ -219,11 +219,19 @@ public struct IOBenchmark {
         }
     }
 
-    /// The largest resident set of any child process waited for so far, in bytes.
-    private func childrenPeakMemory() -> Int {
-        var usage = rusage()
-        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
-        return usage.ru_maxrss * 1024
+    /// Runs a `ptk run … --log-format json` command and returns the `peak_rss_bytes` it reported.
+    private func peakOfRun(_ command: String) throws -> Int {
+        let log = "\(folder)/run-log.jsonl"
+        try shell("\(command) 2> '\(log)'")
+        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        for line in text.split(separator: "\n") {
+            if case let .string(value)? = (try? JSONParser.parse(String(line)))?.value(at: ["peak_rss_bytes"]),
+               let bytes = Int(value)
+            {
+                return bytes
+            }
+        }
+        throw RunError.stageFailed(file: command, underlying: "no peak_rss_bytes in its log")
     }
 
     /// CPU model, cores and date, for the table's heading.

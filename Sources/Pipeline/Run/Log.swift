@@ -51,3 +51,10 @@ public struct Log: Sendable {
     /// Whether stderr is a terminal (progress lines are drawn only then).
     public static var stderrIsTerminal: Bool { isatty(2) == 1 }
 }
+
+/// The largest resident set this process has had, in bytes (getrusage).
+public func peakResidentBytes() -> Int {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return usage.ru_maxrss * 1024
+}
