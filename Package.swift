@@ -43,6 +43,8 @@ let package = Package(
         .testTarget(name: "CorpusCoreTests", dependencies: ["CorpusCore"]),
         .testTarget(name: "CorpusIOTests", dependencies: ["CorpusIO", "CorpusCore"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "CorpusIO", "CorpusCore"]),
+        // Runs the built `ptk` as a user would (the dependency makes sure it is built first).
+        .testTarget(name: "CLITests", dependencies: ["ptk", "CorpusIO"]),
     ],
     swiftLanguageModes: [.v6]
 )

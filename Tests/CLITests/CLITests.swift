@@ -1,0 +1,145 @@
+import CorpusIO
+import Foundation
+import Testing
+
+/// Runs the `ptk` built next to this test bundle.
+struct PTK {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static var executable: String? {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let candidate = ((exe as NSString).deletingLastPathComponent as NSString).appendingPathComponent("ptk")
+        return FileManager.default.isExecutableFile(atPath: candidate) ? candidate : nil
+    }
+
+    static func run(_ arguments: [String], in folder: String, environment: [String: String] = [:]) throws -> Result {
+        let path = try #require(executable, "ptk is not built next to the tests")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = arguments
+        p.currentDirectoryURL = URL(fileURLWithPath: folder)
+        var env = ProcessInfo.processInfo.environment
+        for key in env.keys where key.hasPrefix("SLURM_") { env[key] = nil }
+        env.merge(environment) { $1 }
+        p.environment = env
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
+
+final class Scratch {
+    let path: String
+    init() throws {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("ptk-cli-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+    func write(_ name: String, _ text: String) throws {
+        let full = "\(path)/\(name)"
+        try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        try text.write(toFile: full, atomically: true, encoding: .utf8)
+    }
+}
+
+@Suite("ptk command line")
+struct CLITests {
+    @Test("ptk demo runs the default recipe end to end, and the ledger adds up")
+    func demo() throws {
+        let s = try Scratch()
+        let r = try PTK.run(["demo", "--documents", "3000", "--output", "d"], in: s.path)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("ledger: read 3005 = written"))
+        let manifest = try JSONParser.parse(try String(contentsOfFile: "\(s.path)/d/output/manifest.json", encoding: .utf8))
+        guard case let .number(read)? = manifest.value(at: ["ledger", "read"]),
+              case let .number(written)? = manifest.value(at: ["ledger", "written"]),
+              case let .number(rejected)? = manifest.value(at: ["ledger", "rejected"])
+        else {
+            Issue.record("manifest has no ledger")
+            return
+        }
+        #expect(Int(read) == 3005 && Int(written)! + Int(rejected)! == 3005)
+        #expect(FileManager.default.fileExists(atPath: "\(s.path)/d/output/stats.json"))
+        // Same seed, same bytes: a second demo in another folder writes identical data.
+        let r2 = try PTK.run(["demo", "--documents", "3000", "--output", "e", "--threads", "1"], in: s.path)
+        #expect(r2.status == 0)
+        let a = try Data(contentsOf: URL(fileURLWithPath: "\(s.path)/d/output/data/rank-00000.jsonl.zst"))
+        let b = try Data(contentsOf: URL(fileURLWithPath: "\(s.path)/e/output/data/rank-00000.jsonl.zst"))
+        #expect(a == b)
+    }
+
+    @Test("a recipe typo exits 2 with file, line, key and suggestion")
+    func typo() throws {
+        let s = try Scratch()
+        try s.write("in.jsonl", "{\"text\":\"hello there\"}\n")
+        try s.write("r.yaml", "inputs:\n  - path: in.jsonl\n    text_feild: body\noutput:\n  path: out\n")
+        let r = try PTK.run(["run", "r.yaml"], in: s.path)
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("r.yaml:3:") && r.stderr.contains("text_feild") && r.stderr.contains("text_field"),
+                "\(r.stderr)")
+    }
+
+    @Test("a missing input exits 2 naming it; nothing is written")
+    func missing() throws {
+        let s = try Scratch()
+        try s.write("r.yaml", "inputs:\n  - path: nowhere/*.jsonl\noutput:\n  path: out\n")
+        let r = try PTK.run(["run", "r.yaml"], in: s.path)
+        #expect(r.status == 2 && r.stderr.contains("nowhere/*.jsonl"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(s.path)/out"))
+    }
+
+    @Test("JSON logs are one object a line; Slurm variables pick the task")
+    func jsonLogsAndSlurm() throws {
+        let s = try Scratch()
+        try s.write("in/a.jsonl", "{\"text\":\"first file words\"}\n")
+        try s.write("in/b.jsonl", "{\"text\":\"second file words\"}\n")
+        try s.write("r.yaml", "inputs:\n  - path: in\noutput:\n  path: out\n")
+        let r = try PTK.run(["run", "r.yaml", "--log-format", "json"], in: s.path,
+                            environment: ["SLURM_ARRAY_TASK_ID": "2", "SLURM_ARRAY_TASK_MIN": "1",
+                                          "SLURM_ARRAY_TASK_COUNT": "2"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let events = r.stderr.split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }
+        #expect(events.count == r.stderr.split(separator: "\n").count, "every stderr line is JSON")
+        #expect(events.contains { $0.value(at: ["event"]) == .string("done") })
+        #expect(FileManager.default.fileExists(atPath: "\(s.path)/out/data/rank-00001.jsonl.zst"))
+        #expect(!FileManager.default.fileExists(atPath: "\(s.path)/out/manifest.json"), "task 0 has not run yet")
+        let r0 = try PTK.run(["run", "r.yaml", "--rank", "0", "--world-size", "2", "-q"], in: s.path)
+        #expect(r0.status == 0)
+        #expect(FileManager.default.fileExists(atPath: "\(s.path)/out/manifest.json"))
+        let bad = try PTK.run(["run", "r.yaml", "--rank", "2", "--world-size", "2"], in: s.path)
+        #expect(bad.status != 0 && bad.stderr.contains("rank 2 of world size 2"), "\(bad.stderr)")
+    }
+
+    @Test("ptk stats reports documents, scripts and unreadable records")
+    func stats() throws {
+        let s = try Scratch()
+        try s.write("a.jsonl", "{\"text\":\"hello world\"}\n{\"text\":\"你好世界\"}\nnot json\n")
+        let r = try PTK.run(["stats", "a.jsonl", "--json"], in: s.path)
+        #expect(r.status == 0, "\(r.stderr)")
+        let v = try JSONParser.parse(r.stdout)
+        #expect(v.value(at: ["text", "documents"]) == .number("2"))
+        #expect(v.value(at: ["text", "scripts", "han"]) == .number("1"))
+        #expect(v.value(at: ["unreadable", "malformed_json"]) == .number("1"))
+        let table = try PTK.run(["stats", "a.jsonl"], in: s.path)
+        #expect(table.stdout.contains("documents") && table.stdout.contains("latin"))
+    }
+
+    @Test("ptk steps lists every built-in step with its parameters")
+    func steps() throws {
+        let r = try PTK.run(["steps"], in: FileManager.default.temporaryDirectory.path)
+        for word in ["length:", "min_words", "script:", "min_share", "trim:", "max_blank_lines"] {
+            #expect(r.stdout.contains(word), "\(word)")
+        }
+    }
+}
