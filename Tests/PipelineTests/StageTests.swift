@@ -151,3 +151,29 @@ struct StageTests {
         #expect(stats[0].changed == 1 && stats[0].bytesRemoved == -1)
     }
 }
+
+@Suite("Ledger checks")
+struct LedgerCheckTests {
+    func stats(_ name: String, input: Int, kept: Int) -> StageStats {
+        var s = StageStats(name: name, kind: "filter")
+        for _ in 0..<kept { s.recordKept(bytes: 1) }
+        for _ in 0..<(input - kept) { s.recordDropped(reason: "r", bytes: 1) }
+        return s
+    }
+
+    @Test("a consistent chain passes; a lost document between stages or at the output fails")
+    func chain() throws {
+        try checkStageChain([stats("read", input: 10, kept: 9), stats("a", input: 9, kept: 5)], written: 5)
+        #expect(throws: CorpusError.stageChainBroken(stage: "a", expected: 9, found: 8)) {
+            try checkStageChain([stats("read", input: 10, kept: 9), stats("a", input: 8, kept: 5)], written: 5)
+        }
+        #expect(throws: CorpusError.stageChainBroken(stage: "output", expected: 5, found: 4)) {
+            try checkStageChain([stats("read", input: 10, kept: 9), stats("a", input: 9, kept: 5)], written: 4)
+        }
+        var unbalanced = stats("a", input: 9, kept: 5)
+        unbalanced.input.add(bytes: 1)
+        #expect(throws: CorpusError.stageUnbalanced(stage: "a", input: 10, kept: 5, dropped: 4)) {
+            try checkStageChain([stats("read", input: 10, kept: 10), unbalanced], written: 5)
+        }
+    }
+}

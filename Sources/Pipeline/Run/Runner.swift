@@ -143,6 +143,7 @@ public struct Runner: Sendable {
                                 outputs: outputs)
         do {
             try report.ledger.check()
+            try checkStageChain(report.stages, written: report.ledger.written)
         } catch {
             throw RunError.ledger(error, rank: shard.rank)
         }
@@ -209,16 +210,13 @@ public struct Runner: Sendable {
 
     /// Reads one file through every stage into its part files.
     func process(_ file: InputFile, partStem: String, progress: Progress) throws -> UnitReport {
-        let data = try OutputFile(path: partStem + ".data", compression: recipe.output.format.compression,
-                                  level: recipe.output.compressionLevel)
-        let rejects = try OutputFile(path: partStem + ".rejects", compression: .zstd)
+        var data = try JSONLSink(path: partStem + ".data", compression: recipe.output.format.compression,
+                                 level: recipe.output.compressionLevel)
+        var rejects = try RejectsSink(path: partStem + ".rejects", enabled: recipe.output.rejects)
         var read = StageStats(name: "read", kind: "reader")
         var stats = stages.map { StageStats(name: $0.name, kind: $0.kindName) }
         var ledger = Ledger()
         var output = TextStats()
-        var out = JSONWriter(capacity: 1 << 20)
-        var rej = JSONWriter(capacity: 1 << 16)
-        let writeRejects = recipe.output.rejects
         var pendingDocs = 0
         var pendingBytes = 0
         var reader = DocumentReader(
@@ -235,43 +233,29 @@ public struct Runner: Sendable {
                 pendingBytes += record.count
                 if let drop = runStages(stages, on: &document, stats: &stats) {
                     ledger.rejected += 1
-                    if writeRejects {
-                        RejectEntry(id: document.id, origin: document.origin, stage: stages[drop.stage].name,
-                                    reason: drop.reason, detail: drop.detail, record: Array(record)).encode(into: &rej)
-                    }
+                    try rejects.write(RejectEntry(id: document.id, origin: document.origin, stage: stages[drop.stage].name,
+                                                  reason: drop.reason, detail: drop.detail, record: Array(record)))
                 } else {
                     ledger.written += 1
                     output.add(document)
-                    DocumentEncoder.encode(document, into: &out)
+                    try data.write(document)
                 }
             case let .rejected(problem, origin, record):
                 read.recordDropped(reason: problem.reason, bytes: record.count)
                 pendingBytes += record.count
                 ledger.rejected += 1
-                if writeRejects {
-                    RejectEntry(id: problem.id, origin: origin, stage: "read", reason: problem.reason,
-                                detail: problem.detail, record: Array(record)).encode(into: &rej)
-                }
+                try rejects.write(RejectEntry(id: problem.id, origin: origin, stage: "read", reason: problem.reason,
+                                              detail: problem.detail, record: Array(record)))
             }
             pendingDocs += 1
-            if out.bytes.count >= 1 << 20 {
-                try data.write(out.bytes)
-                out.bytes.removeAll(keepingCapacity: true)
-            }
-            if rej.bytes.count >= 1 << 16 {
-                try rejects.write(rej.bytes)
-                rej.bytes.removeAll(keepingCapacity: true)
-            }
             if pendingDocs >= 4096 {
                 progress.add(documents: pendingDocs, bytes: pendingBytes, consumed: 0)
                 pendingDocs = 0
                 pendingBytes = 0
             }
         }
-        try data.write(out.bytes)
-        try rejects.write(rej.bytes)
-        try data.commit()
-        try rejects.commit()
+        try data.finish()
+        try rejects.finish()
         let size = fileSize(file.path)
         progress.add(documents: pendingDocs, bytes: pendingBytes, consumed: 0)
         // Name the file as the recipe does, so the manifest does not depend on where the corpus is mounted.
@@ -331,6 +315,24 @@ public struct Runner: Sendable {
 /// The library's version, written into every manifest.
 public enum PretrainKit {
     public static let version = "0.1.0"
+}
+
+/// Each stage must balance (in = kept + dropped), take in what the stage before it kept, and the last must
+/// keep what was written: otherwise documents went missing between stages.
+func checkStageChain(_ stages: [StageStats], written: Int) throws(CorpusError) {
+    for (i, stage) in stages.enumerated() {
+        guard stage.isBalanced else {
+            throw .stageUnbalanced(stage: stage.name, input: stage.input.documents, kept: stage.kept.documents,
+                                   dropped: stage.droppedTotal.documents)
+        }
+        if i > 0, stage.input.documents != stages[i - 1].kept.documents {
+            throw .stageChainBroken(stage: stage.name, expected: stages[i - 1].kept.documents,
+                                    found: stage.input.documents)
+        }
+    }
+    if let last = stages.last, last.kept.documents != written {
+        throw .stageChainBroken(stage: "output", expected: last.kept.documents, found: written)
+    }
 }
 
 func fileSize(_ path: String) -> Int64 {

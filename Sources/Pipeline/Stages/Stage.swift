@@ -1,4 +1,5 @@
 import CorpusCore
+import CorpusIO
 import Foundation
 
 /// What a filter or transform decided about one document.
@@ -100,4 +101,65 @@ func memoryEqual(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bo
     guard a.count == b.count else { return false }
     guard let pa = a.baseAddress, let pb = b.baseAddress, pa != pb else { return true }
     return memcmp(pa, pb, a.count) == 0
+}
+
+/// Where kept documents go: JSONL files now; token shards (issue 4) later.
+///
+/// A sink gets documents in input order from one thread and makes its output visible only in `finish`.
+public protocol DocumentSink {
+    mutating func write(_ document: Document) throws
+    /// Flushes and commits the output; nothing is visible under the final name before this.
+    mutating func finish() throws
+}
+
+/// Writes documents as JSONL (plain, .gz or .zst) through an atomic `OutputFile`, in 1 MiB batches.
+public struct JSONLSink: DocumentSink {
+    private let file: OutputFile
+    private var buffer = JSONWriter(capacity: 1 << 20)
+
+    public init(path: String, compression: Compression, level: Int?) throws {
+        file = try OutputFile(path: path, compression: compression, level: level)
+    }
+
+    public mutating func write(_ document: Document) throws {
+        DocumentEncoder.encode(document, into: &buffer)
+        if buffer.bytes.count >= 1 << 20 { try flush() }
+    }
+
+    public mutating func finish() throws {
+        try flush()
+        try file.commit()
+    }
+
+    private mutating func flush() throws {
+        try file.write(buffer.bytes)
+        buffer.bytes.removeAll(keepingCapacity: true)
+    }
+}
+
+/// The rejects file: one `RejectEntry` a line, JSONL.zst. With `enabled == false` it counts nothing and
+/// writes an empty file, so the output layout stays the same.
+public struct RejectsSink {
+    private let file: OutputFile
+    private var buffer = JSONWriter(capacity: 1 << 16)
+    public let enabled: Bool
+
+    public init(path: String, enabled: Bool) throws {
+        file = try OutputFile(path: path, compression: .zstd)
+        self.enabled = enabled
+    }
+
+    public mutating func write(_ entry: @autoclosure () -> RejectEntry) throws {
+        guard enabled else { return }
+        entry().encode(into: &buffer)
+        if buffer.bytes.count >= 1 << 16 {
+            try file.write(buffer.bytes)
+            buffer.bytes.removeAll(keepingCapacity: true)
+        }
+    }
+
+    public mutating func finish() throws {
+        try file.write(buffer.bytes)
+        try file.commit()
+    }
 }
