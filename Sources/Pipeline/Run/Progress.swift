@@ -52,7 +52,7 @@ public final class Progress: Sendable {
             + "\(formatFixed(mb / elapsed, digits: 1)) MB/s"
         if totalBytes > 0 {
             let fraction = Double(done) / Double(totalBytes)
-            line += "  \(formatPercent(fraction * 100)) of files"
+            line += "  \(formatPercent(fraction * 100)) of input"
             if fraction > 0.01, !final {
                 line += "  ETA \(formatFixed(elapsed * (1 - fraction) / fraction, digits: 0)) s"
             }
