@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "CorpusCore", targets: ["CorpusCore"]),
         .library(name: "CorpusIO", targets: ["CorpusIO"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
+        .library(name: "Planning", targets: ["Planning"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -33,9 +34,12 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
 
+        // MARK: Plan the run: scaling laws, loss fits, learning-rate schedules (no I/O, no dependencies)
+        .target(name: "Planning"),
+
         // MARK: The CLI: parses arguments and calls the library, nothing else
         .executableTarget(name: "ptk", dependencies: [
-            "Pipeline", "CorpusIO", "CorpusCore",
+            "Pipeline", "CorpusIO", "CorpusCore", "Planning",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -45,6 +49,7 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "CorpusIO", "CorpusCore"]),
         // Runs the built `ptk` as a user would (the dependency makes sure it is built first).
         .testTarget(name: "CLITests", dependencies: ["ptk", "CorpusIO"]),
+        .testTarget(name: "PlanningTests", dependencies: ["Planning"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,2 @@
+import Planning
+import Testing
