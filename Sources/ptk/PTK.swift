@@ -3,6 +3,7 @@ import CorpusCore
 import CorpusIO
 import Foundation
 import Pipeline
+import Planning
 
 @main
 struct PTK: ParsableCommand {
@@ -10,7 +11,7 @@ struct PTK: ParsableCommand {
         commandName: "ptk",
         abstract: "PretrainKit: raw text → training-ready data for (continual) pretraining.",
         version: PretrainKit.version,
-        subcommands: [Run.self, Demo.self, Stats.self, Steps.self, Bench.self]
+        subcommands: [Run.self, Demo.self, Stats.self, Steps.self, Plan.self, Bench.self]
     )
 }
 
@@ -32,7 +33,7 @@ func reportFailure(_ error: any Error, log: Log) -> ExitCode {
     if let exit = error as? ExitCode { return exit }
     log.error("\(error)")
     switch error {
-    case is RecipeError, is InputError: return ExitCode(2)
+    case is RecipeError, is InputError, is PlanningError, is ScheduleError: return ExitCode(2)
     case let run as RunError:
         if case .ledger = run { return ExitCode(3) }
         return ExitCode(1)
@@ -110,7 +111,8 @@ func printOutcome(_ outcome: RunOutcome, log: Log, output: String) {
         }
     }
     if outcome.manifest != nil {
-        log.info("all tasks complete: \(output)/manifest.json", ["event": "manifest", "path": "\(output)/manifest.json"])
+        log.info("all tasks complete: \(output)/manifest.json",
+                 ["event": "manifest", "path": "\(output)/manifest.json"])
     } else {
         log.info("this task is complete; manifest.json is written when every task is", ["event": "waiting"])
     }

@@ -143,3 +143,66 @@ struct CLITests {
         }
     }
 }
+
+@Suite("ptk plan")
+struct PlanCLITests {
+    @Test("budget: the three laws for a FLOP budget, and JSON agreeing with C = 6·N·D")
+    func budget() throws {
+        let s = try Scratch()
+        let r = try PTK.run(["plan", "budget", "--flops", "5.76e23"], in: s.path)
+        #expect(r.status == 0, "\(r.stderr)")
+        for law in ["chinchilla", "besiroglu", "kaplan"] { #expect(r.stdout.contains(law)) }
+        let j = try PTK.run(["plan", "budget", "--flops", "5.76e23", "--json"], in: s.path)
+        guard case let .array(rows) = try JSONParser.parse(j.stdout) else {
+            Issue.record("expected a JSON array")
+            return
+        }
+        #expect(rows.count == 3)
+        for row in rows {
+            guard case let .number(n)? = row.value(at: ["parameters"]), case let .number(d)? = row.value(at: ["tokens"]),
+                  let nv = Double(n), let dv = Double(d)
+            else {
+                Issue.record("row without numbers")
+                continue
+            }
+            #expect(abs(6 * nv * dv / 5.76e23 - 1) < 1e-9)
+        }
+    }
+
+    @Test("bad input is a clear error with exit code 2", arguments: [
+        ["plan", "budget", "--flops=-1"],
+        ["plan", "budget", "--flops", "10"],
+        ["plan", "schedule", "--steps", "100", "--peak", "3e-4", "--warmup", "200"],
+        ["plan", "schedule", "--steps", "100", "--peak", "0"],
+        ["plan", "schedule", "--steps", "100", "--peak", "1e-3", "--min-ratio", "1.5"],
+    ])
+    func badInput(arguments: [String]) throws {
+        let s = try Scratch()
+        let r = try PTK.run(arguments, in: s.path)
+        #expect(r.status == 2, "\(arguments): \(r.stderr)")
+        #expect(!r.stderr.isEmpty && !r.stderr.contains("Fatal error"))
+    }
+
+    @Test("schedule writes CSV, JSON, SVG and settings; fit recovers a planted law from a CSV")
+    func scheduleAndFit() throws {
+        let s = try Scratch()
+        let r = try PTK.run(["plan", "schedule", "--kind", "wsd", "--steps", "1000", "--peak", "3e-4", "--warmup", "10",
+                             "--min-ratio", "0.1", "--output", "out"], in: s.path)
+        #expect(r.status == 0, "\(r.stderr)")
+        let csv = try String(contentsOfFile: "\(s.path)/out/schedule.csv", encoding: .utf8)
+        #expect(csv.split(separator: "\n").count == 1001)
+        #expect(r.stdout.contains("--lr-decay-style WSD") && r.stdout.contains("warmup_stable_decay"))
+        #expect(FileManager.default.fileExists(atPath: "\(s.path)/out/schedule.svg"))
+        // A law E 1.8, A 400, B 1200, α 0.33, β 0.30, sampled without noise.
+        var lines = ["N,D,loss"]
+        for n in [1e7, 3e7, 1e8, 3e8, 1e9, 3e9] {
+            for d in [1e9, 4e9, 2e10, 1e11, 5e11] {
+                lines.append("\(n),\(d),\(1.8 + 400 / pow(n, 0.33) + 1200 / pow(d, 0.30))")
+            }
+        }
+        try s.write("runs.csv", lines.joined(separator: "\n") + "\n")
+        let fit = try PTK.run(["plan", "fit", "runs.csv", "--bootstrap", "10"], in: s.path)
+        #expect(fit.status == 0, "\(fit.stderr)")
+        #expect(fit.stdout.contains("1.8"), "\(fit.stdout)")
+    }
+}

@@ -1,2 +1,0 @@
-import Planning
-import Testing

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Creates (or updates) the Python venv that holds the pinned reference packages the tests compare against.
+# The venv lives at ${PTK_VENV:-.venv}, relative to the repository root. Packages come from PyPI through pip
+# (its cache in ~/.cache/pip is used); nothing is vendored or committed. Idempotent: a stamp file inside the
+# venv records the installed package list, and a second run with the same list returns at once.
+# Prints the venv's python as an absolute path on stdout (progress goes to stderr), e.g. for
+# PTK_REFERENCE_PYTHON="$(scripts/reference-venv.sh)".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Pinned reference packages, one per line. Add new ones here; the stamp makes the next run reinstall.
+packages=(
+    "transformers==5.23.0"  # learning-rate schedules (transformers/optimization.py), read without torch
+)
+
+venv="${PTK_VENV:-.venv}"
+python="$venv/bin/python"
+stamp="$venv/.ptk-reference-packages"
+wanted="$(printf '%s\n' "${packages[@]}")"
+
+absolute() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
+
+if [ -x "$python" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
+    absolute "$python"
+    exit 0
+fi
+
+command -v python3 >/dev/null || { echo "python3 is not on PATH: install Python 3.9 or newer" >&2; exit 1; }
+if [ ! -x "$python" ]; then
+    echo "creating the reference venv at $venv" >&2
+    python3 -m venv "$venv" || {
+        echo "could not create $venv: on Debian/Ubuntu install python3-venv (apt-get install python3-venv)" >&2
+        exit 1
+    }
+fi
+echo "installing reference packages: ${packages[*]}" >&2
+"$python" -m pip install --disable-pip-version-check --quiet "${packages[@]}" >&2
+printf '%s\n' "$wanted" >"$stamp"
+absolute "$python"
