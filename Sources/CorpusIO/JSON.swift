@@ -353,6 +353,26 @@ public struct JSONWriter {
 
     public mutating func rawBytes<C: Collection<UInt8>>(_ data: C) { bytes.append(contentsOf: data) }
 
+    /// Appends the decimal digits of `value` without building a String (token ids: millions per second).
+    public mutating func integer(_ value: UInt32) {
+        if value < 10 {
+            bytes.append(0x30 + UInt8(value))
+            return
+        }
+        // Digits are written right to left into a stack buffer and appended in one call: appending byte by
+        // byte cost a uniqueness check each and made this 14% of `ptk tokenize`.
+        var n = value
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 10) { d in
+            var start = 10
+            while n > 0 {
+                start -= 1
+                d[start] = 0x30 + UInt8(n % 10)
+                n /= 10
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: d[start..<10]))
+        }
+    }
+
     /// Appends `string` as a quoted JSON string.
     public mutating func string(_ string: String) {
         var s = string

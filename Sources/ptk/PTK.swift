@@ -4,6 +4,7 @@ import CorpusIO
 import Foundation
 import Pipeline
 import Planning
+import Tokenization
 
 @main
 struct PTK: ParsableCommand {
@@ -11,7 +12,8 @@ struct PTK: ParsableCommand {
         commandName: "ptk",
         abstract: "PretrainKit: raw text → training-ready data for (continual) pretraining.",
         version: PretrainKit.version,
-        subcommands: [Run.self, Demo.self, Stats.self, Steps.self, Plan.self, Bench.self]
+        subcommands: [Run.self, Demo.self, Stats.self, Steps.self, Encode.self, Decode.self, Tokenize.self, Plan.self,
+                      Bench.self]
     )
 }
 
@@ -33,7 +35,7 @@ func reportFailure(_ error: any Error, log: Log) -> ExitCode {
     if let exit = error as? ExitCode { return exit }
     log.error("\(error)")
     switch error {
-    case is RecipeError, is InputError, is PlanningError, is ScheduleError: return ExitCode(2)
+    case is RecipeError, is InputError, is PlanningError, is ScheduleError, is TokenizerError: return ExitCode(2)
     case let run as RunError:
         if case .ledger = run { return ExitCode(3) }
         return ExitCode(1)

