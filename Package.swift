@@ -38,8 +38,8 @@ let package = Package(
         // MARK: Tokenize exactly as the model does: pre-tokenizer scanners, byte-level BPE, file formats
         .target(name: "Tokenization", dependencies: ["CorpusCore"]),
 
-        // MARK: Plan the run: scaling laws, loss fits, learning-rate schedules (no I/O, no dependencies)
-        .target(name: "Planning"),
+        // MARK: Plan the run: scaling laws, loss fits, learning-rate schedules (no I/O)
+        .target(name: "Planning", dependencies: ["CorpusCore"]),
 
         // MARK: The CLI: parses arguments and calls the library, nothing else
         .executableTarget(name: "ptk", dependencies: [
@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "CorpusIO", "CorpusCore"]),
         // Runs the built `ptk` as a user would (the dependency makes sure it is built first).
         .testTarget(name: "CLITests", dependencies: ["ptk", "CorpusIO"]),
-        .testTarget(name: "PlanningTests", dependencies: ["Planning"]),
+        .testTarget(name: "PlanningTests", dependencies: ["Planning", "CorpusCore"]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "CorpusCore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,3 +1,4 @@
+import CorpusCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -205,7 +206,7 @@ public func fitLossLaw(_ runs: [Run], options: FitOptions = FitOptions()) throws
     var intervals: [String: ClosedRange<Double>] = [:]
     var refitted = 0
     if options.bootstrap > 0 {
-        var generator = SplitMix64(seed: options.seed)
+        var generator = SplitMix64(state: options.seed)
         var resamples: [[Double]] = []
         for _ in 0..<options.bootstrap {
             var weights = [Double](repeating: 0, count: runs.count)
@@ -451,31 +452,6 @@ extension ChinchillaLaw {
 
 // MARK: Small helpers
 
-/// SplitMix64 (Steele, Lea & Flood 2014, "Fast splittable pseudorandom number generators"), constants from
-/// the reference implementation; local so that Planning needs no other module.
-private struct SplitMix64 {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in 0..<bound (bound > 0) by rejection, so no value is favoured.
-    mutating func below(_ bound: Int) -> Int {
-        let n = UInt64(bound)
-        let limit = UInt64.max - UInt64.max % n
-        while true {
-            let x = next()
-            if x < limit { return Int(x % n) }
-        }
-    }
-}
 
 /// A field without surrounding spaces and double quotes.
 private func csvField(_ field: Substring) -> String {
@@ -505,4 +481,17 @@ func formatSignificant(_ x: Double) -> String {
     var decimals = max(0, 3 - Int(floor(log10(magnitude))))
     if decimals > 0, (magnitude * pow(10, Double(decimals))).rounded() >= 10_000 { decimals -= 1 }
     return formatDecimal(x, decimals: decimals)
+}
+
+extension SplitMix64 {
+    /// Uniform in 0..<bound (bound > 0) by rejection, so no value is favoured. Written out rather than
+    /// `Int.random(in:using:)`, whose algorithm the standard library does not promise to keep.
+    fileprivate mutating func below(_ bound: Int) -> Int {
+        let n = UInt64(bound)
+        let limit = UInt64.max - UInt64.max % n
+        while true {
+            let x = next()
+            if x < limit { return Int(x % n) }
+        }
+    }
 }

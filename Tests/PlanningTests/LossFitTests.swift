@@ -1,4 +1,5 @@
 import Foundation
+import CorpusCore
 import Planning
 import Testing
 
@@ -7,17 +8,13 @@ private func close(_ a: Double, _ b: Double, relative tolerance: Double) -> Bool
     abs(a - b) <= tolerance * abs(b)
 }
 
-/// SplitMix64 with Box–Muller normals: the tests' own seeded noise.
+/// SplitMix64 (CorpusCore's) with Box–Muller normals: the tests' own seeded noise.
 private struct TestRandom {
-    var state: UInt64
+    var generator: SplitMix64
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    init(state: UInt64) { generator = SplitMix64(state: state) }
+
+    mutating func next() -> UInt64 { generator.next() }
 
     /// Uniform in (0, 1).
     mutating func uniform() -> Double { (Double(next() >> 11) + 0.5) / 9_007_199_254_740_992 }
