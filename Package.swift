@@ -31,7 +31,7 @@ let package = Package(
 
         // MARK: Stages, recipes, runner, accounting, demo
         .target(name: "Pipeline", dependencies: [
-            "CorpusCore", "CorpusIO",
+            "CorpusCore", "CorpusIO", "Tokenization",
             .product(name: "Yams", package: "Yams"),
         ]),
 
@@ -50,7 +50,7 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "CorpusCoreTests", dependencies: ["CorpusCore"]),
         .testTarget(name: "CorpusIOTests", dependencies: ["CorpusIO", "CorpusCore"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "CorpusIO", "CorpusCore"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "CorpusIO", "CorpusCore", "Tokenization"]),
         // Runs the built `ptk` as a user would (the dependency makes sure it is built first).
         .testTarget(name: "CLITests", dependencies: ["ptk", "CorpusIO"]),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "CorpusCore"]),

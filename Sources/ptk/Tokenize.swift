@@ -21,13 +21,7 @@ struct TokenizerOptions: ParsableArguments {
             throw ValidationError("\(tokenizer): only .tiktoken files are supported in this version; "
                                   + "tokenizer.json and SentencePiece .model loaders are in progress (issue 3)")
         }
-        let name = encoding ?? TiktokenEncoding.knownNames.first { lower.hasPrefix($0) }
-            ?? (lower.hasPrefix("r50k") || lower.hasPrefix("gpt2") ? "gpt2" : nil)
-        guard let name else {
-            throw ValidationError("cannot tell the encoding of \(tokenizer) from its name: pass --encoding "
-                                  + TiktokenEncoding.knownNames.joined(separator: "|"))
-        }
-        return try TiktokenEncoding.named(name, path: tokenizer)
+        return try TokenizerFile.loadTiktoken(path: tokenizer, encoding: encoding)
     }
 }
 

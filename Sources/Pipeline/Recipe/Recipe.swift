@@ -114,12 +114,32 @@ public struct OutputSpec: Sendable, Equatable {
     public var compressionLevel: Int?
     /// Whether rejected records are written next to the output, with their reasons.
     public var rejects: Bool
+    /// When set, documents are written as token ids (`{"id", "ids"}` lines) instead of text.
+    public var tokenizer: TokenizerSpec?
 
-    public init(path: String, format: OutputFormat = .jsonlZst, compressionLevel: Int? = nil, rejects: Bool = true) {
+    public init(path: String, format: OutputFormat = .jsonlZst, compressionLevel: Int? = nil, rejects: Bool = true,
+                tokenizer: TokenizerSpec? = nil)
+    {
         self.path = path
         self.format = format
         self.compressionLevel = compressionLevel
         self.rejects = rejects
+        self.tokenizer = tokenizer
+    }
+}
+
+/// `output.tokenizer`: the tokenizer file and, for .tiktoken files, the encoding that defines its pattern
+/// and special tokens (inferred from the file name when absent).
+public struct TokenizerSpec: Sendable, Equatable {
+    public var path: String
+    public var encoding: String?
+    /// The recipe's place of the `tokenizer` mapping, for errors found while loading the file.
+    public var location: RecipeLocation
+
+    public init(path: String, encoding: String? = nil, location: RecipeLocation) {
+        self.path = path
+        self.encoding = encoding
+        self.location = location
     }
 }
 
@@ -197,6 +217,7 @@ public struct Recipe: Sendable, Equatable {
             copy.inputs[index].path = Self.join(folder, copy.inputs[index].path)
         }
         copy.output.path = Self.join(folder, copy.output.path)
+        if let tokenizer = copy.output.tokenizer { copy.output.tokenizer?.path = Self.join(folder, tokenizer.path) }
         return copy
     }
 
@@ -279,8 +300,13 @@ public struct Recipe: Sendable, Equatable {
                                 message: "format '\(format.rawValue)' is not compressed; remove compression_level "
                                     + "or use jsonl.gz / jsonl.zst")
         }
+        var tokenizer: TokenizerSpec?
+        if let t = try node.child("tokenizer") {
+            tokenizer = TokenizerSpec(path: try t.requireString("path"), encoding: try t.string("encoding"),
+                                      location: t.location)
+        }
         return OutputSpec(path: path, format: format, compressionLevel: level,
-                          rejects: try node.bool("rejects", default: true))
+                          rejects: try node.bool("rejects", default: true), tokenizer: tokenizer)
     }
 
     /// `steps:` is a sequence whose items are `name: {params}`, `name:` (no parameters) or a bare `name`.

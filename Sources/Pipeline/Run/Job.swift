@@ -1,6 +1,7 @@
 import CorpusCore
 import CorpusIO
 import Foundation
+import Tokenization
 
 /// Loads a recipe file and turns it into a ready `Runner`: recipe decoded and checked, inputs expanded,
 /// stages built. Every problem found here is reported before any document is read.
@@ -14,7 +15,16 @@ public enum Job {
         let recipe = try Recipe.load(path: recipePath)
         let stages = try registry.build(recipe.steps)
         let files = try InputResolver(baseFolder: folder).resolve(recipe.inputs)
-        return Runner(recipe: recipe.resolvingPaths(relativeTo: folder), recipeFile: recipePath, files: files,
-                      stages: stages, options: options)
+        let resolved = recipe.resolvingPaths(relativeTo: folder)
+        var tokenizer: TiktokenEncoding?
+        if let spec = resolved.output.tokenizer {
+            do {
+                tokenizer = try TokenizerFile.loadTiktoken(path: spec.path, encoding: spec.encoding)
+            } catch {
+                throw RecipeError.invalidValue(at: spec.location, message: "\(error)")
+            }
+        }
+        return Runner(recipe: resolved, recipeFile: recipePath, files: files, stages: stages, options: options,
+                      tokenizer: tokenizer)
     }
 }

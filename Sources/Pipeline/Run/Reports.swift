@@ -11,6 +11,8 @@ public struct UnitReport: Sendable, Equatable, Codable {
     public var stages: [StageStats]
     public var ledger: Ledger
     public var output: TextStats
+    /// Tokens written (with `output.tokenizer`; else 0).
+    public var tokens: Int
     public var inputError: String?
 }
 
@@ -37,6 +39,7 @@ public struct RankReport: Sendable, Equatable, Codable {
     public var ledger: Ledger
     public var stages: [StageStats]
     public var output: TextStats
+    public var tokens: Int
     public var inputErrors: [InputProblemEntry]
     public var outputs: [OutputEntry]
 
@@ -49,6 +52,7 @@ public struct RankReport: Sendable, Equatable, Codable {
         self.recipeSha256 = recipeSha256
         files = units.map(\.file)
         inputBytes = units.reduce(0) { $0 + $1.inputBytes }
+        tokens = units.reduce(0) { $0 + $1.tokens }
         var read = StageStats(name: "read", kind: "reader")
         var stages = stageNames.map { StageStats(name: $0.0, kind: $0.1) }
         var ledger = Ledger()
@@ -92,6 +96,8 @@ public struct Manifest: Sendable, Equatable, Codable {
     public var worldSize: Int
     public var inputs: [InputInfo]
     public var ledger: Ledger
+    /// Tokens written when the output is token ids (`output.tokenizer`); absent for text.
+    public var tokens: Int?
     public var stages: [StageStats]
     public var inputErrors: [InputProblemEntry]
     public var outputs: [OutputEntry]

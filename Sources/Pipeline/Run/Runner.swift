@@ -2,6 +2,7 @@ import CorpusCore
 import CorpusIO
 import Foundation
 import Synchronization
+import Tokenization
 
 /// Errors of a run as a whole (as opposed to per-record problems, which go to the rejects file).
 public enum RunError: Error, Sendable, CustomStringConvertible {
@@ -83,13 +84,18 @@ public struct Runner: Sendable {
     }
 
     public let recipe: Config
+    /// The tokenizer of `output.tokenizer`, loaded once; nil writes text.
+    public let tokenizer: TiktokenEncoding?
     public let files: [InputFile]
     public let stages: [Stage]
     public let options: RunOptions
     public let recipeFile: String
 
-    public init(recipe: Recipe, recipeFile: String, files: [InputFile], stages: [Stage], options: RunOptions) {
+    public init(recipe: Recipe, recipeFile: String, files: [InputFile], stages: [Stage], options: RunOptions,
+                tokenizer: TiktokenEncoding? = nil)
+    {
         self.recipe = Config(recipe)
+        self.tokenizer = tokenizer
         self.recipeFile = recipeFile
         self.files = files
         self.stages = stages
@@ -210,8 +216,14 @@ public struct Runner: Sendable {
 
     /// Reads one file through every stage into its part files.
     func process(_ file: InputFile, partStem: String, progress: Progress) throws -> UnitReport {
-        var data = try JSONLSink(path: partStem + ".data", compression: recipe.output.format.compression,
+        var data: any DocumentSink
+        if let tokenizer {
+            data = try TokenIDsSink(path: partStem + ".data", compression: recipe.output.format.compression,
+                                    level: recipe.output.compressionLevel, encoding: tokenizer)
+        } else {
+            data = try JSONLSink(path: partStem + ".data", compression: recipe.output.format.compression,
                                  level: recipe.output.compressionLevel)
+        }
         var rejects = try RejectsSink(path: partStem + ".rejects", enabled: recipe.output.rejects)
         var read = StageStats(name: "read", kind: "reader")
         var stats = stages.map { StageStats(name: $0.name, kind: $0.kindName) }
@@ -264,7 +276,7 @@ public struct Runner: Sendable {
             options.log.warning(problem, ["event": "input_error", "file": file.displayPath])
         }
         return UnitReport(file: file.displayPath, inputBytes: size, read: read, stages: stats, ledger: ledger,
-                          output: output, inputError: problem)
+                          output: output, tokens: data.tokensWritten, inputError: problem)
     }
 
     /// Concatenates the parts into the task's data and rejects files, in input order, and checksums them.
@@ -297,13 +309,14 @@ public struct Runner: Sendable {
             output.merge(report.output)
         }
         let outputs = reports.flatMap(\.outputs)
+        let tokens = tokenizer == nil ? nil : reports.reduce(0) { $0 + $1.tokens }
         let manifest = Manifest(
             tool: "ptk", version: PretrainKit.version,
             recipe: .init(name: recipe.name, file: (recipeFile as NSString).lastPathComponent, sha256: recipe.recipeHash),
             seed: recipe.seed, worldSize: shard.worldSize,
             inputs: files.map { .init(path: $0.displayPath, kind: $0.kind.rawValue, source: $0.source,
                                       bytes: fileSize($0.path)) },
-            ledger: ledger, stages: stages, inputErrors: reports.flatMap(\.inputErrors),
+            ledger: ledger, tokens: tokens, stages: stages, inputErrors: reports.flatMap(\.inputErrors),
             outputs: outputs.filter { $0.path.hasPrefix("data/") },
             rejects: outputs.filter { $0.path.hasPrefix("rejects/") })
         try OutputFile.atomicWrite(path: "\(outputFolder)/manifest.json", contents: try encodeReport(manifest))

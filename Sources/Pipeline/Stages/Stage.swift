@@ -110,6 +110,12 @@ public protocol DocumentSink {
     mutating func write(_ document: Document) throws
     /// Flushes and commits the output; nothing is visible under the final name before this.
     mutating func finish() throws
+    /// Tokens written so far (token sinks; 0 for text).
+    var tokensWritten: Int { get }
+}
+
+extension DocumentSink {
+    public var tokensWritten: Int { 0 }
 }
 
 /// Writes documents as JSONL (plain, .gz or .zst) through an atomic `OutputFile`, in 1 MiB batches.
