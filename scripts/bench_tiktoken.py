@@ -27,7 +27,7 @@ def main():
     request = json.load(sys.stdin)
     with open(request["jsonl"], encoding="utf-8") as f:
         texts = [json.loads(line)["text"] for line in f if line.strip()]
-    enc = reference_tiktoken.cl100k()
+    enc, _ = reference_tiktoken.cl100k()
     ids, seconds_1 = best(lambda: [enc.encode_ordinary(t) for t in texts])
     _, seconds_n = best(lambda: enc.encode_ordinary_batch(texts, num_threads=request["threads"]))
     json.dump({"seconds_1": seconds_1, "seconds_n": seconds_n, "tokens": sum(len(x) for x in ids),
