@@ -1,7 +1,7 @@
 import Dispatch
 import Foundation
 
-extension TiktokenEncoding {
+extension TokenEncoder {
     /// Encodes many texts on `threads` threads; result `i` belongs to text `i`, whatever the scheduling.
     ///
     /// Texts are split into contiguous chunks, one per task, so each result is written by exactly one task.

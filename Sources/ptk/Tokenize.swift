@@ -8,20 +8,15 @@ import Tokenization
 /// Where the tokenizer comes from: a .tiktoken file plus the named encoding that gives its pattern and
 /// special tokens (the file holds neither).
 struct TokenizerOptions: ParsableArguments {
-    @Option(help: "Tokenizer file: a .tiktoken rank file (tokenizer.json and SentencePiece .model: not yet).")
+    @Option(help: "Tokenizer file: a HF tokenizer.json (byte-level BPE family) or a .tiktoken rank file.")
     var tokenizer: String
 
     @Option(help: ArgumentHelp("Encoding the file belongs to: cl100k_base, o200k_base, r50k_base or gpt2 "
                                + "(default: from the file name)."))
     var encoding: String?
 
-    func load() throws -> TiktokenEncoding {
-        let lower = (tokenizer as NSString).lastPathComponent.lowercased()
-        if lower.hasSuffix(".json") || lower.hasSuffix(".model") {
-            throw ValidationError("\(tokenizer): only .tiktoken files are supported in this version; "
-                                  + "tokenizer.json and SentencePiece .model loaders are in progress (issue 3)")
-        }
-        return try TokenizerFile.loadTiktoken(path: tokenizer, encoding: encoding)
+    func load() throws -> any TokenEncoder {
+        try TokenizerFile.load(path: tokenizer, encoding: encoding)
     }
 }
 
@@ -40,8 +35,15 @@ struct Encode: ParsableCommand {
     func run() throws {
         do {
             let enc = try tokenizer.load()
-            let ids = allowSpecial
-                ? enc.encode(text, allowedSpecial: Set(enc.specialTokens.keys)) : enc.encodeOrdinary(text)
+            let ids: [UInt32]
+            if allowSpecial {
+                guard let tiktoken = enc as? TiktokenEncoding else {
+                    throw ValidationError("--allow-special is supported for .tiktoken files only, so far")
+                }
+                ids = tiktoken.encode(text, allowedSpecial: Set(tiktoken.specialTokens.keys))
+            } else {
+                ids = enc.encodeOrdinary(text)
+            }
             print("[" + ids.map(String.init).joined(separator: ", ") + "]")
         } catch let error as ValidationError {
             throw error

@@ -29,7 +29,7 @@ public struct TokenizeBenchmark {
         let fm = FileManager.default
         try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? fm.removeItem(atPath: folder) }
-        let enc = try TokenizerFile.loadTiktoken(path: tokenizer, encoding: encoding)
+        let enc = try TokenizerFile.loadTiktoken(path: tokenizer, encoding: encoding)  // tiktoken's own format
 
         progress("generating about \(megabytes) MB of documents …")
         let documents = max(1, megabytes * 1_000_000 / 1_000)

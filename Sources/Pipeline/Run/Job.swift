@@ -16,10 +16,10 @@ public enum Job {
         let stages = try registry.build(recipe.steps)
         let files = try InputResolver(baseFolder: folder).resolve(recipe.inputs)
         let resolved = recipe.resolvingPaths(relativeTo: folder)
-        var tokenizer: TiktokenEncoding?
+        var tokenizer: (any TokenEncoder)?
         if let spec = resolved.output.tokenizer {
             do {
-                tokenizer = try TokenizerFile.loadTiktoken(path: spec.path, encoding: spec.encoding)
+                tokenizer = try TokenizerFile.load(path: spec.path, encoding: spec.encoding)
             } catch {
                 throw RecipeError.invalidValue(at: spec.location, message: "\(error)")
             }

@@ -85,14 +85,14 @@ public struct Runner: Sendable {
 
     public let recipe: Config
     /// The tokenizer of `output.tokenizer`, loaded once; nil writes text.
-    public let tokenizer: TiktokenEncoding?
+    public let tokenizer: (any TokenEncoder)?
     public let files: [InputFile]
     public let stages: [Stage]
     public let options: RunOptions
     public let recipeFile: String
 
     public init(recipe: Recipe, recipeFile: String, files: [InputFile], stages: [Stage], options: RunOptions,
-                tokenizer: TiktokenEncoding? = nil)
+                tokenizer: (any TokenEncoder)? = nil)
     {
         self.recipe = Config(recipe)
         self.tokenizer = tokenizer

@@ -9,11 +9,11 @@ import Tokenization
 /// thread of its input file, so files are tokenized in parallel.
 public struct TokenIDsSink: DocumentSink {
     private let file: OutputFile
-    private let encoding: TiktokenEncoding
+    private let encoding: any TokenEncoder
     private var buffer = JSONWriter(capacity: 1 << 20)
     public private(set) var tokensWritten = 0
 
-    public init(path: String, compression: Compression, level: Int?, encoding: TiktokenEncoding) throws {
+    public init(path: String, compression: Compression, level: Int?, encoding: any TokenEncoder) throws {
         file = try OutputFile(path: path, compression: compression, level: level)
         self.encoding = encoding
     }
