@@ -1,3 +1,4 @@
+import CorpusCore
 import Foundation
 import Testing
 
@@ -105,17 +106,8 @@ private func compareIDs(
     return mismatches
 }
 
-/// Deterministic generator (SplitMix64) for the random strings.
-private struct HFSplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// Deterministic generator for the random strings: CorpusCore's SplitMix64.
+private typealias HFSplitMix = SplitMix64
 
 private let adversarialTexts: [String] = [
     "", " ", "  ", "Hello world", " leading space", "   three leading", "trailing   ", "tab\there", "a\r\nb\r\n\r\n",
