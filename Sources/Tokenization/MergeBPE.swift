@@ -130,8 +130,17 @@ public struct MergeBPE: Sendable {
     /// bpe.encodePiece(Array(" hello".utf8)[...], into: &out)
     /// ```
     ///
-    /// - Complexity: O(n²) lookups at worst for n = piece.count.
+    /// - Complexity: O(n log n) for n = piece.count: pieces longer than `MergeBPE.heapThreshold` bytes (a run of
+    ///   10,000 spaces, say) merge through a heap; shorter ones by a linear scan, which is faster there.
     public func encodePiece(_ piece: ArraySlice<UInt8>, into out: inout [UInt32]) {
+        encodePiece(piece, into: &out, heapThreshold: MergeBPE.heapThreshold)
+    }
+
+    /// Pieces longer than this many bytes use the heap merge.
+    public static let heapThreshold = 96
+
+    /// `encodePiece` with an explicit threshold (tests force either path with it).
+    func encodePiece(_ piece: ArraySlice<UInt8>, into out: inout [UInt32], heapThreshold: Int) {
         let n = piece.count
         if n == 0 { return }
         if n == 1, let byte = piece.first {
@@ -140,6 +149,10 @@ public struct MergeBPE: Sendable {
         }
         if ignoreMerges, let whole = ids[Array(piece)] {
             out.append(whole)
+            return
+        }
+        if n > heapThreshold {
+            mergeWithHeap(piece.map { byteIDs[Int($0)] }, into: &out)
             return
         }
         var parts = piece.map { byteIDs[Int($0)] }
@@ -198,6 +211,61 @@ public struct MergeBPE: Sendable {
             parts.remove(at: chosen.index + 1)
         }
         return parts.compactMap { ids[$0] }
+    }
+
+    /// Lowest-rank-first merging over a doubly linked list of parts with a heap of (rank, start) keys.
+    ///
+    /// The key's order is the linear scan's choice: lowest rank, then leftmost. An entry is current iff the part
+    /// at `start` is alive and its pair with the next part still has that rank; a rank names exactly one
+    /// (left, right) pair, so equal ranks mean the same pair. Stale entries are skipped when popped.
+    /// Merge ranks must stay below 2^24 (the key's rank field); larger ranks fall back to the linear scan.
+    ///
+    /// - Complexity: O(n log n) for n initial parts.
+    private func mergeWithHeap(_ initial: [UInt32], into out: inout [UInt32]) {
+        let n = initial.count
+        var ids = initial
+        var next = (0..<n).map { $0 + 1 }       // start of the next part (n: none)
+        var prev = (0..<n).map { $0 - 1 }       // start of the previous part (-1: none)
+        var pair = [UInt64](repeating: .max, count: n)  // (rank << 32 | merged) of this part and the next
+        var heap = MinHeap(capacity: 2 * n)
+        defer { heap.deallocate() }
+        for i in 0..<(n - 1) {
+            pair[i] = pairValue(ids[i], ids[i + 1])
+            if pair[i] != .max {
+                guard pair[i] >> 32 < 1 << 24 else {
+                    var linear: [UInt32] = []
+                    encodePiece(initial.map { tokens[Int($0)] }.reduce(into: [UInt8]()) { $0 += $1 }[...],
+                                into: &linear, heapThreshold: .max)
+                    out.append(contentsOf: linear)
+                    return
+                }
+                heap.appendUnordered(MinHeap.key(rank: UInt32(pair[i] >> 32), start: i))
+            }
+        }
+        heap.heapify()
+        while let key = heap.popMin() {
+            let start = MinHeap.start(of: key)
+            let value = pair[start]
+            guard value != .max, UInt32(value >> 32) == MinHeap.rank(of: key) else { continue }  // stale
+            let middle = next[start]
+            let end = next[middle]
+            ids[start] = UInt32(truncatingIfNeeded: value)
+            next[start] = end
+            if end < n { prev[end] = start }
+            pair[middle] = .max
+            pair[start] = end < n ? pairValue(ids[start], ids[end]) : .max
+            if pair[start] != .max { heap.push(MinHeap.key(rank: UInt32(pair[start] >> 32), start: start)) }
+            let before = prev[start]
+            if before >= 0 {
+                pair[before] = pairValue(ids[before], ids[start])
+                if pair[before] != .max { heap.push(MinHeap.key(rank: UInt32(pair[before] >> 32), start: before)) }
+            }
+        }
+        var part = 0
+        while part < n {
+            out.append(ids[part])
+            part = next[part]
+        }
     }
 
     private func pairValue(_ left: UInt32, _ right: UInt32) -> UInt64 {

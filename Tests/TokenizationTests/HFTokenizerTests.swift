@@ -222,7 +222,31 @@ struct HFMergeBPETests {
                 }
                 #expect(bpe.encodePiece(piece) == bpe.encodePieceReference(piece), "round \(round) piece \(piece)")
             }
+            // The heap merge (forced with threshold 0) equals the linear scan on long pieces, and both the oracle.
+            for _ in 0..<20 {
+                let piece = (0..<Int.random(in: 2...400, using: &generator)).map { _ in
+                    UInt8(97 + Int.random(in: 0..<(round % 3 == 0 ? 1 : 4), using: &generator))
+                }
+                var heap: [UInt32] = [], linear: [UInt32] = []
+                bpe.encodePiece(piece[...], into: &heap, heapThreshold: 0)
+                bpe.encodePiece(piece[...], into: &linear, heapThreshold: .max)
+                #expect(heap == linear, "round \(round) length \(piece.count)")
+                if piece.count <= 120 { #expect(heap == bpe.encodePieceReference(piece)) }
+            }
         }
+    }
+
+    @Test("a 200,000-byte run of one character merges in O(n log n), equal to the linear scan on a shorter run")
+    func longRuns() throws {
+        let bpe = try toy(ignoreMerges: false)
+        var out: [UInt32] = []
+        bpe.encodePiece([UInt8](repeating: UInt8(ascii: "a"), count: 200_000)[...], into: &out)
+        #expect(out == [UInt32](repeating: 259, count: 100_000))
+        var heap: [UInt32] = [], linear: [UInt32] = []
+        let mixed = Array(String(repeating: "abcab", count: 2000).utf8)
+        bpe.encodePiece(mixed[...], into: &heap, heapThreshold: 0)
+        bpe.encodePiece(mixed[...], into: &linear, heapThreshold: .max)
+        #expect(heap == linear)
     }
 }
 
