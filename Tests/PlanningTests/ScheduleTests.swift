@@ -1,5 +1,6 @@
 import Foundation
 import Planning
+import ReferenceSupport
 import Testing
 
 #if canImport(FoundationXML)
@@ -162,30 +163,12 @@ private func referenceCases() throws -> [ReferenceCase] {
     return cases
 }
 
-/// The reference venv's python: $PTK_REFERENCE_PYTHON, else <package root>/.venv/bin/python; nil when missing.
-private func referencePython() -> (path: String?, looked: String) {
-    var path = packageRoot.appendingPathComponent(".venv/bin/python").path
-    if let chosen = ProcessInfo.processInfo.environment["PTK_REFERENCE_PYTHON"], !chosen.isEmpty { path = chosen }
-    return (FileManager.default.isExecutableFile(atPath: path) ? path : nil, path)
-}
+/// The reference venv's python (ReferenceSupport).
+private func referencePython() -> (path: String?, looked: String) { Reference.python() }
 
 /// Runs scripts/hf_schedules.py once with every request on stdin.
 private func runReference(python: String, requests: [ReferenceRequest]) throws -> ReferenceOutput {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: python)
-    process.arguments = [packageRoot.appendingPathComponent("scripts/hf_schedules.py").path]
-    let input = Pipe(), output = Pipe(), errors = Pipe()
-    process.standardInput = input
-    process.standardOutput = output
-    process.standardError = errors
-    try process.run()
-    input.fileHandleForWriting.write(try JSONEncoder().encode(requests))
-    try input.fileHandleForWriting.close()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    let messages = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    #expect(process.terminationStatus == 0, "hf_schedules.py failed: \(messages)")
-    return try JSONDecoder().decode(ReferenceOutput.self, from: data)
+    try Reference.ask("hf_schedules.py", requests, as: ReferenceOutput.self, python: python)
 }
 
 // MARK: - Against Hugging Face transformers

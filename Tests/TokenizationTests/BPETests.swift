@@ -1,5 +1,6 @@
 import CorpusCore
 import Foundation
+import ReferenceSupport
 import Testing
 
 @testable import Tokenization
@@ -41,33 +42,17 @@ private struct ReferenceAnswer: Decodable {
     var special_tokens: [String: UInt32]?
 }
 
-/// The reference venv's python: $PTK_REFERENCE_PYTHON, else <package root>/.venv/bin/python.
-private func referencePython() -> (path: String?, looked: String) {
-    var path = packageRoot.appendingPathComponent(".venv/bin/python").path
-    if let chosen = ProcessInfo.processInfo.environment["PTK_REFERENCE_PYTHON"], !chosen.isEmpty { path = chosen }
-    return (FileManager.default.isExecutableFile(atPath: path) ? path : nil, path)
-}
+/// The reference venv's python (ReferenceSupport).
+private func referencePython() -> (path: String?, looked: String) { ReferenceSupport.Reference.python() }
 
 /// Runs scripts/reference_tiktoken.py once with `request` on stdin.
 private func askReference(python: String, _ request: ReferenceRequest) throws -> ReferenceAnswer {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: python)
-    process.arguments = [packageRoot.appendingPathComponent("scripts/reference_tiktoken.py").path]
-    let input = Pipe(), output = Pipe(), errors = Pipe()
-    process.standardInput = input
-    process.standardOutput = output
-    process.standardError = errors
-    try process.run()
-    // The script reads all of stdin before it writes anything, so writing first cannot deadlock.
-    input.fileHandleForWriting.write(try JSONEncoder().encode(request))
-    try input.fileHandleForWriting.close()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    let messages = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw ReferenceUnavailable(description: "reference_tiktoken.py failed: \(messages)")
+    do {
+        return try ReferenceSupport.Reference.ask("reference_tiktoken.py", request, as: ReferenceAnswer.self,
+                                                  python: python)
+    } catch let problem as ReferenceSupport.ReferenceUnavailable {
+        throw ReferenceUnavailable(description: problem.description)
     }
-    return try JSONDecoder().decode(ReferenceAnswer.self, from: data)
 }
 
 /// Loaded once per test process (global initialisers run once, thread-safely).

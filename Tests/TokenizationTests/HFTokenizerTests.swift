@@ -1,5 +1,6 @@
 import CorpusCore
 import Foundation
+import ReferenceSupport
 import Testing
 
 @testable import Tokenization
@@ -35,30 +36,11 @@ private struct HFAnswer: Decodable {
 
 /// Runs scripts/reference_hf.py once with `request` on stdin, using the reference venv's python.
 private func askHF(_ request: HFRequest) throws -> HFAnswer {
-    var python = hfPackageRoot.appendingPathComponent(".venv/bin/python").path
-    if let chosen = ProcessInfo.processInfo.environment["PTK_REFERENCE_PYTHON"], !chosen.isEmpty { python = chosen }
-    guard FileManager.default.isExecutableFile(atPath: python) else {
-        throw HFReferenceUnavailable(description:
-            "reference venv missing: run scripts/reference-venv.sh; no python at \(python)")
+    do {
+        return try Reference.ask("reference_hf.py", request, as: HFAnswer.self)
+    } catch let problem as ReferenceUnavailable {
+        throw HFReferenceUnavailable(description: problem.description)
     }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: python)
-    process.arguments = [hfPackageRoot.appendingPathComponent("scripts/reference_hf.py").path]
-    let input = Pipe(), output = Pipe(), errors = Pipe()
-    process.standardInput = input
-    process.standardOutput = output
-    process.standardError = errors
-    try process.run()
-    // The script reads all of stdin before it writes anything, so writing first cannot deadlock.
-    input.fileHandleForWriting.write(try JSONEncoder().encode(request))
-    try input.fileHandleForWriting.close()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    let messages = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw HFReferenceUnavailable(description: "reference_hf.py failed: \(messages)")
-    }
-    return try JSONDecoder().decode(HFAnswer.self, from: data)
 }
 
 /// The script's info answer, once per test process.

@@ -1,5 +1,6 @@
 import CorpusCore
 import Foundation
+import ReferenceSupport
 import Testing
 
 import Tokenization
@@ -10,12 +11,8 @@ import Tokenization
 private let packageRoot = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-/// The reference venv's python: $PTK_REFERENCE_PYTHON, else <package root>/.venv/bin/python; nil when missing.
-private func referencePython() -> (path: String?, looked: String) {
-    var path = packageRoot.appendingPathComponent(".venv/bin/python").path
-    if let chosen = ProcessInfo.processInfo.environment["PTK_REFERENCE_PYTHON"], !chosen.isEmpty { path = chosen }
-    return (FileManager.default.isExecutableFile(atPath: path) ? path : nil, path)
-}
+/// The reference venv's python (ReferenceSupport).
+private func referencePython() -> (path: String?, looked: String) { Reference.python() }
 
 /// One request to scripts/reference_pretokenize.py.
 private struct ReferenceRequest: Encodable {
