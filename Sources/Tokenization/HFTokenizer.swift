@@ -172,7 +172,7 @@ public struct HFTokenizer: Sendable {
     private func encodeSegment(_ segment: ArraySlice<UInt8>, into out: inout [UInt32]) {
         if segment.isEmpty { return }
         var bytes = Array(segment)
-        if normalizesNFC && bytes.contains(where: { $0 >= 0x80 }) {
+        if normalizesNFC && !isKnownNFC(bytes) {
             bytes = Array(String(decoding: bytes, as: UTF8.self).precomposedStringWithCanonicalMapping.utf8)
         }
         bytes.withUnsafeBufferPointer { buffer in
@@ -411,4 +411,37 @@ private struct JSONReader {
         }
         return tokens
     }
+}
+
+/// Whether `bytes` (valid UTF-8) is certainly in NFC already, so normalizing can be skipped.
+///
+/// A conservative NFC quick check (UAX #15): true only when every scalar lies in ranges whose
+/// NFC_Quick_Check is Yes and whose canonical combining class is 0: everything below U+0300, CJK unified
+/// ideographs, hiragana and katakana letters (not the voicing marks U+3099/U+309A), Hangul syllables, CJK
+/// punctuation U+3000–U+3029, U+2010–U+2027 and fullwidth ASCII. Such text cannot change under NFC: no
+/// scalar decomposes and none can combine with a neighbour (combining marks and conjoining jamo are outside
+/// these ranges). Anything else goes through the full normalization. Foundation's normalizer was the largest
+/// cost of encoding Qwen's tokenizer.json on text with any non-ASCII character.
+func isKnownNFC(_ bytes: [UInt8]) -> Bool {
+    var i = 0
+    let n = bytes.count
+    while i < n {
+        let b = bytes[i]
+        if b < 0x80 {
+            i += 1
+            continue
+        }
+        let length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
+        var value = UInt32(b) & (length == 4 ? 0x07 : length == 3 ? 0x0F : 0x1F)
+        for j in 1..<length where i + j < n { value = value << 6 | UInt32(bytes[i + j] & 0x3F) }
+        i += length
+        switch value {
+        case 0x80..<0x300, 0x2010...0x2027, 0x3000...0x3029, 0x3041...0x3096, 0x30A1...0x30FA, 0x4E00...0x9FFF,
+             0xAC00...0xD7A3, 0xFF01...0xFF5E:
+            continue
+        default:
+            return false
+        }
+    }
+    return true
 }

@@ -254,6 +254,9 @@ struct BenchTokenize: ParsableCommand {
     @Option(help: "Encoding name (default: from the file name).")
     var encoding: String?
 
+    @Option(help: "A HF tokenizer.json to time against HF tokenizers as well (e.g. Qwen2.5 or Llama-3.1).")
+    var hfTokenizer: String?
+
     @Option(help: "Python with tiktoken (default: .venv/bin/python, made by scripts/reference-venv.sh).")
     var python = ".venv/bin/python"
 
@@ -268,7 +271,8 @@ struct BenchTokenize: ParsableCommand {
 
     func run() throws {
         do {
-            let table = try TokenizeBenchmark(tokenizer: tokenizer, encoding: encoding, python: python,
+            let table = try TokenizeBenchmark(tokenizer: tokenizer, encoding: encoding, hfTokenizer: hfTokenizer,
+                                              python: python,
                                               megabytes: megabytes, threads: threads, folder: folder)
                 .run { Log.writeStderr($0 + "\n") }
             print(table, terminator: "")

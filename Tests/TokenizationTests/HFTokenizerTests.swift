@@ -366,3 +366,34 @@ struct HFLoaderErrorTests {
             path: "t.json", jsonPath: "$", reason: "expected an object")) { try load("[1]") }
     }
 }
+
+@Suite("HF NFC quick check")
+struct HFNFCQuickCheckTests {
+    @Test("isKnownNFC never claims NFC for text that NFC would change (property, against Foundation)")
+    func neverWrong() {
+        var generator = SplitMix64(state: 99)
+        // Scalars in and around every range the quick check trusts, plus combining marks, jamo, singletons.
+        let pool: [UInt32] = [0x41, 0x65, 0xE9, 0xC5, 0x2FF, 0x300, 0x301, 0x308, 0x327, 0x340, 0x374, 0x37E, 0x387,
+                              0x419, 0x2000, 0x2001, 0x2010, 0x2027, 0x2028, 0x212B, 0x2126, 0x3000, 0x3029, 0x302A,
+                              0x3041, 0x304B, 0x3099, 0x309A, 0x30AB, 0x30FA, 0x30FB, 0x4E00, 0x9FFF, 0xF900, 0xFA10,
+                              0x1100, 0x1161, 0x11A8, 0xAC00, 0xD7A3, 0xFF01, 0xFF5E, 0x1D15E, 0x2F800]
+        var claimed = 0
+        for _ in 0..<20_000 {
+            var text = String.UnicodeScalarView()
+            for _ in 0..<Int.random(in: 0...6, using: &generator) {
+                if let scalar = Unicode.Scalar(pool[Int.random(in: 0..<pool.count, using: &generator)]) {
+                    text.append(scalar)
+                }
+            }
+            let string = String(text)
+            let bytes = Array(string.utf8)
+            if isKnownNFC(bytes) {
+                claimed += 1
+                #expect(Array(string.precomposedStringWithCanonicalMapping.utf8) == bytes, "\(string.debugDescription)")
+            }
+        }
+        #expect(claimed > 1000, "the quick check should accept common text")
+        #expect(isKnownNFC(Array("plain ASCII, © 2024, 长江 かな 한국어".utf8)))
+        #expect(!isKnownNFC(Array("e\u{301}".utf8)) && !isKnownNFC(Array("\u{212B}".utf8)))
+    }
+}

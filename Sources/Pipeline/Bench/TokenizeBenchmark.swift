@@ -11,14 +11,19 @@ import Tokenization
 public struct TokenizeBenchmark {
     public var tokenizer: String
     public var encoding: String?
+    /// A HF tokenizer.json to time against `tokenizers` as well (optional).
+    public var hfTokenizer: String?
     public var python: String
     public var megabytes: Int
     public var threads: Int
     public var folder: String
 
-    public init(tokenizer: String, encoding: String?, python: String, megabytes: Int, threads: Int, folder: String) {
+    public init(tokenizer: String, encoding: String?, hfTokenizer: String? = nil, python: String, megabytes: Int,
+                threads: Int, folder: String)
+    {
         self.tokenizer = tokenizer
         self.encoding = encoding
+        self.hfTokenizer = hfTokenizer
         self.python = python
         self.megabytes = max(1, megabytes)
         self.threads = max(1, threads)
@@ -63,7 +68,8 @@ public struct TokenizeBenchmark {
         let oursN = try best { _ = enc.encodeOrdinaryBatch(texts, threads: threads) }
 
         progress("tiktoken (Python), 1 and \(threads) threads …")
-        let reference = try runReference(jsonl: jsonl)
+        let reference = try runReference(script: "bench_tiktoken.py",
+                                         request: "{\"jsonl\": \"\(jsonl)\", \"threads\": \(threads)}")
         guard case let .number(refTokens)? = reference.value(at: ["tokens"]), Int(refTokens) == tokens,
               case let .number(ref1Text)? = reference.value(at: ["seconds_1"]), let ref1 = Double(ref1Text),
               case let .number(refNText)? = reference.value(at: ["seconds_n"]), let refN = Double(refNText)
@@ -84,7 +90,48 @@ public struct TokenizeBenchmark {
                 + "\(formatFixed(ref, digits: 3)) | \(formatFixed(mb / ref, digits: 1)) | "
                 + "\(formatFixed(ref / ours, digits: 2))× |\n"
         }
+        if let hfTokenizer {
+            table += try hfRows(hfTokenizer, texts: texts, jsonl: jsonl, mb: mb, progress: progress)
+        }
         return table
+    }
+
+    /// Rows for a tokenizer.json: ptk's `HFTokenizer` against HF `tokenizers` on the same texts.
+    private func hfRows(_ path: String, texts: [String], jsonl: String, mb: Double, progress: (String) -> Void) throws
+        -> String
+    {
+        let hf = try HFTokenizer.load(path: path)
+        let name = URL(fileURLWithPath: path).deletingLastPathComponent().lastPathComponent
+        progress("ptk \(name) tokenizer.json, 1 and \(threads) threads …")
+        var tokens = 0
+        let ours1 = try best {
+            tokens = 0
+            for t in texts { tokens += hf.encodeOrdinary(t).count }
+        }
+        let oursN = try best { _ = hf.encodeOrdinaryBatch(texts, threads: threads) }
+        progress("HF tokenizers (Python), 1 and \(threads) threads …")
+        let reference = try runReference(
+            script: "bench_hf.py",
+            request: "{\"jsonl\": \"\(jsonl)\", \"tokenizer\": \"\(path)\", \"threads\": \(threads)}")
+        guard case let .number(refTokens)? = reference.value(at: ["tokens"]), Int(refTokens) == tokens,
+              case let .number(ref1Text)? = reference.value(at: ["seconds_1"]), let ref1 = Double(ref1Text),
+              case let .number(refNText)? = reference.value(at: ["seconds_n"]), let refN = Double(refNText)
+        else {
+            throw RunError.stageFailed(file: "bench tokenize",
+                                       underlying: "tokenizers disagrees or failed: \(reference.jsonText) vs \(tokens) tokens")
+        }
+        let version = string(reference.value(at: ["version"])) ?? "?"
+        var rows = "\n\(name) tokenizer.json: \(tokens) tokens (both sides agree)\n\n"
+        rows += "| measure | ptk s | ptk MB/s | tokenizers \(version) s | tokenizers MB/s | ptk / tokenizers |\n"
+        rows += "|---|---:|---:|---:|---:|---:|\n"
+        for (label, ours, ref) in [("encode, 1 thread (HF: a loop of encode)", ours1, ref1),
+                                   ("encode, \(threads) threads (HF: encode_batch)", oursN, refN)]
+        {
+            rows += "| \(label) | \(formatFixed(ours, digits: 3)) | \(formatFixed(mb / ours, digits: 1)) | "
+                + "\(formatFixed(ref, digits: 3)) | \(formatFixed(mb / ref, digits: 1)) | "
+                + "\(formatFixed(ref / ours, digits: 2))× |\n"
+        }
+        return rows
     }
 
     private func string(_ v: JSONValue?) -> String? {
@@ -92,28 +139,28 @@ public struct TokenizeBenchmark {
         return nil
     }
 
-    private func runReference(jsonl: String) throws -> JSONValue {
+    private func runReference(script: String, request: String) throws -> JSONValue {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = [Self.scriptPath()]
+        p.arguments = [Self.scriptPath(script)]
         let input = Pipe(), output = Pipe()
         p.standardInput = input
         p.standardOutput = output
         try p.run()
-        input.fileHandleForWriting.write(Data("{\"jsonl\": \"\(jsonl)\", \"threads\": \(threads)}".utf8))
+        input.fileHandleForWriting.write(Data(request.utf8))
         try input.fileHandleForWriting.close()
         let data = output.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         guard p.terminationStatus == 0 else {
-            throw RunError.stageFailed(file: Self.scriptPath(), underlying: "exit status \(p.terminationStatus)")
+            throw RunError.stageFailed(file: Self.scriptPath(script), underlying: "exit status \(p.terminationStatus)")
         }
         return try JSONParser.parse(String(decoding: data, as: UTF8.self))
     }
 
-    /// scripts/bench_tiktoken.py of this checkout (found from the source file, as the tests do).
-    static func scriptPath() -> String {
+    /// scripts/<name> of this checkout (found from the source file, as the tests do).
+    static func scriptPath(_ name: String) -> String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/bench_tiktoken.py").path
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/\(name)").path
     }
 
     private func best(_ body: () throws -> Void) throws -> Double {

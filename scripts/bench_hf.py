@@ -1,0 +1,39 @@
+"""HF tokenizers' side of `ptk bench tokenize --hf-tokenizer`: times encoding on the same documents, same run.
+
+stdin: {"jsonl": path, "tokenizer": tokenizer.json path, "threads": N}. Encoding is the pretraining default
+(add_special_tokens=False, encode_special_tokens=True), as ptk's. stdout: {"seconds_1", "seconds_n",
+"tokens", "version"}; 1 thread is a loop of encode(), N threads is encode_batch() with RAYON_NUM_THREADS=N.
+Best of three.
+"""
+import json
+import os
+import sys
+import time
+
+
+def best(fn, repeats=3):
+    result, seconds = None, float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = fn()
+        seconds = min(seconds, time.perf_counter() - start)
+    return result, seconds
+
+
+def main():
+    request = json.load(sys.stdin)
+    os.environ["RAYON_NUM_THREADS"] = str(request["threads"])  # read when tokenizers starts its pool
+    import tokenizers
+
+    with open(request["jsonl"], encoding="utf-8") as f:
+        texts = [json.loads(line)["text"] for line in f if line.strip()]
+    tok = tokenizers.Tokenizer.from_file(request["tokenizer"])
+    tok.encode_special_tokens = True
+    ids, seconds_1 = best(lambda: [tok.encode(t, add_special_tokens=False).ids for t in texts])
+    _, seconds_n = best(lambda: tok.encode_batch(texts, add_special_tokens=False))
+    json.dump({"seconds_1": seconds_1, "seconds_n": seconds_n, "tokens": sum(len(x) for x in ids),
+               "version": tokenizers.__version__}, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
