@@ -8,16 +8,9 @@ Best of three.
 import json
 import os
 import sys
-import time
 
-
-def best(fn, repeats=3):
-    result, seconds = None, float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = fn()
-        seconds = min(seconds, time.perf_counter() - start)
-    return result, seconds
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_common import best  # noqa: E402  (same folder)
 
 
 def main():

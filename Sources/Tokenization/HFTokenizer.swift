@@ -1,3 +1,4 @@
+import CorpusCore
 import Foundation
 
 /// A Hugging Face `tokenizer.json` of the byte-level BPE family (Qwen2/2.5/3, Llama-3, GPT-2 style), loaded whole.
@@ -423,25 +424,23 @@ private struct JSONReader {
 /// these ranges). Anything else goes through the full normalization. Foundation's normalizer was the largest
 /// cost of encoding Qwen's tokenizer.json on text with any non-ASCII character.
 func isKnownNFC(_ bytes: [UInt8]) -> Bool {
-    var i = 0
-    let n = bytes.count
-    while i < n {
-        let b = bytes[i]
-        if b < 0x80 {
-            i += 1
-            continue
+    bytes.withUnsafeBufferPointer { buffer in
+        var i = 0
+        while i < buffer.count {
+            if buffer[i] < 0x80 {
+                i += 1
+                continue
+            }
+            let (value, length) = decodeMultibyteScalar(buffer, at: i)
+            i += length
+            switch value {
+            case 0x80..<0x300, 0x2010...0x2027, 0x3000...0x3029, 0x3041...0x3096, 0x30A1...0x30FA, 0x4E00...0x9FFF,
+                 0xAC00...0xD7A3, 0xFF01...0xFF5E:
+                continue
+            default:
+                return false
+            }
         }
-        let length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
-        var value = UInt32(b) & (length == 4 ? 0x07 : length == 3 ? 0x0F : 0x1F)
-        for j in 1..<length where i + j < n { value = value << 6 | UInt32(bytes[i + j] & 0x3F) }
-        i += length
-        switch value {
-        case 0x80..<0x300, 0x2010...0x2027, 0x3000...0x3029, 0x3041...0x3096, 0x30A1...0x30FA, 0x4E00...0x9FFF,
-             0xAC00...0xD7A3, 0xFF01...0xFF5E:
-            continue
-        default:
-            return false
-        }
+        return true
     }
-    return true
 }

@@ -163,14 +163,5 @@ public struct TokenizeBenchmark {
             .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/\(name)").path
     }
 
-    private func best(_ body: () throws -> Void) throws -> Double {
-        var bestSeconds = Double.infinity
-        for _ in 0..<3 {
-            let start = ContinuousClock.now
-            try body()
-            let d = ContinuousClock.now - start
-            bestSeconds = min(bestSeconds, Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
-        }
-        return bestSeconds
-    }
+    private func best(_ body: () throws -> Void) throws -> Double { try bestOfTimings(3, body) }
 }

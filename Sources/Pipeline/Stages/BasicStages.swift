@@ -51,9 +51,7 @@ public struct LengthFilter: Filter {
                     i += 1
                     continue
                 }
-                let length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
-                var value = UInt32(b) & (length == 4 ? 0x07 : length == 3 ? 0x0F : 0x1F)
-                for j in 1..<length where i + j < n { value = value << 6 | UInt32(bytes[i + j] & 0x3F) }
+                let (value, length) = decodeMultibyteScalar(bytes, at: i)
                 i += length
                 guard let scalar = Unicode.Scalar(value) else { continue }
                 if scalar.properties.isWhitespace {
