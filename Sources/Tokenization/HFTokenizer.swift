@@ -1,19 +1,18 @@
 import CorpusCore
 import Foundation
 
-/// A Hugging Face `tokenizer.json` of the byte-level BPE family (Qwen2/2.5/3, Llama-3, GPT-2 style), loaded whole.
+/// A Hugging Face `tokenizer.json`, loaded whole and run as `tokenizers` runs it.
 ///
 /// Encoding equals `tokenizers`' `encode(text, add_special_tokens=False)` with `encode_special_tokens = True`:
 /// added tokens not marked special are matched in the raw text (leftmost, longest first, over all added tokens,
-/// a matched special token then being encoded as ordinary text); the rest is normalized (NFC or nothing),
-/// split by a known pre-tokenization pattern, mapped to bytes and merged by `MergeBPE`.
+/// a matched special token then being encoded as ordinary text); each stretch between them is normalized,
+/// pre-tokenized and encoded by the model (`HFComponents.swift` lists the component protocols). The post-processor
+/// is not applied (pretraining adds BOS/EOS itself).
 ///
-/// Supported components: normalizer null, NFC, or a Sequence of those; pre_tokenizer
-/// `Sequence[Split{Regex, Isolated, invert false}, ByteLevel{add_prefix_space false, use_regex false}]` where the
-/// regex is the Llama-3 or the Qwen2 pattern (`PreTokenizerPattern.hfRegexes`), or a lone
-/// `ByteLevel{add_prefix_space false}` (GPT-2 regex); model BPE without byte fallback, dropout, prefixes or
-/// suffixes; decoder null or ByteLevel; added tokens without lstrip, rstrip, single_word or normalized. Anything
-/// else throws `TokenizerError.unsupportedComponent` naming the component and its JSON path.
+/// Byte-level BPE files of the common shape (normalizer none or NFC; a known Split regex then
+/// `ByteLevel(use_regex: false)`, or a lone `ByteLevel`) take a fast path that streams pieces from the scanner
+/// straight into `MergeBPE` without building piece arrays; it is tested equal to the general path.
+/// A component that is not implemented throws `TokenizerError.unsupportedComponent` naming it and its JSON path.
 ///
 /// ```swift
 /// let qwen = try HFTokenizer.load(path: "qwen-2.5/tokenizer.json")
@@ -21,7 +20,7 @@ import Foundation
 /// let text = try qwen.decodeString(ids)         // "Hello world"
 /// ```
 ///
-/// - Complexity: loading is O(file size); encoding is O(text length) plus the BPE cost per pre-token.
+/// - Complexity: loading is O(file size); encoding is O(text length) plus the model's cost per pre-token.
 public struct HFTokenizer: Sendable {
     /// An entry of `added_tokens`.
     public struct AddedToken: Sendable, Equatable {
@@ -33,18 +32,32 @@ public struct HFTokenizer: Sendable {
         public let special: Bool
     }
 
-    /// Whether segments are NFC-normalized before pre-tokenization.
-    public let normalizesNFC: Bool
-    /// The pre-tokenization pattern (the Split regex, or GPT-2's for a lone ByteLevel).
-    public let pattern: PreTokenizerPattern
-    /// The BPE model.
-    public let model: MergeBPE
+    /// The byte-level fast path: optional NFC, one scanner, byte-level BPE.
+    struct FastPath: Sendable {
+        let normalizesNFC: Bool
+        let pattern: PreTokenizerPattern
+        let bpe: MergeBPE
+    }
+
+    /// The normalizer, or nil.
+    public let normalizer: (any HFNormalizer)?
+    /// The pre-tokenizer, or nil (the whole normalized stretch is one piece).
+    public let preTokenizer: (any HFPreTokenizer)?
+    /// The model.
+    public let model: any HFModel
+    /// The decoder, or nil (tokens are then joined with spaces, as `tokenizers` does).
+    public let decoder: (any HFDecoder)?
     /// The added tokens, in file order.
     public let addedTokens: [AddedToken]
+    /// The fast path, when the components allow it.
+    let fastPath: FastPath?
     /// Indices into `addedTokens` by first byte of the content, longest content first.
     private let addedByFirstByte: [[Int]]
     /// Content of each added token by id.
     private let addedContent: [UInt32: [UInt8]]
+
+    /// The scanner of the fast path, if this file takes it (tests and benchmarks report it).
+    public var fastPattern: PreTokenizerPattern? { fastPath?.pattern }
 
     /// Loads a tokenizer.json file.
     ///
@@ -71,26 +84,63 @@ public struct HFTokenizer: Sendable {
         } catch {
             throw .malformedJSON(path: path, jsonPath: "$", reason: "\(error)")
         }
-        let reader = JSONReader(path: path)
+        let reader = HFJSONReader(path: path)
         let root = try reader.object(object, at: "$")
-        normalizesNFC = try reader.normalizer(root["normalizer"], at: "normalizer")
-        pattern = try reader.preTokenizer(root["pre_tokenizer"], at: "pre_tokenizer")
-        try reader.decoder(root["decoder"], at: "decoder")
-        model = try reader.model(root["model"], at: "model")
+        let normalizer = try reader.normalizer(root["normalizer"], at: "normalizer")
+        let preTokenizer = try reader.preTokenizer(root["pre_tokenizer"], at: "pre_tokenizer")
+        let decoder = try reader.decoder(root["decoder"], at: "decoder")
+        let model = try reader.model(root["model"], at: "model")
         let added = try reader.addedTokens(root["added_tokens"], at: "added_tokens")
-        addedTokens = added
+        self.init(normalizer: normalizer, preTokenizer: preTokenizer, model: model, decoder: decoder, addedTokens: added)
+    }
+
+    /// Assembles a tokenizer from components; `allowFastPath: false` forces the general path (tests compare).
+    public init(
+        normalizer: (any HFNormalizer)?, preTokenizer: (any HFPreTokenizer)?, model: any HFModel,
+        decoder: (any HFDecoder)?, addedTokens: [AddedToken], allowFastPath: Bool = true
+    ) {
+        self.normalizer = normalizer
+        self.preTokenizer = preTokenizer
+        self.model = model
+        self.decoder = decoder
+        self.fastPath = allowFastPath
+            ? HFTokenizer.fastPath(normalizer: normalizer, preTokenizer: preTokenizer, model: model) : nil
+        self.addedTokens = addedTokens
         var byFirst = [[Int]](repeating: [], count: 256)
         var content: [UInt32: [UInt8]] = [:]
-        for (index, token) in added.enumerated() {
+        for (index, token) in addedTokens.enumerated() {
             if let first = token.content.first { byFirst[Int(first)].append(index) }
             content[token.id] = token.content
         }
         for byte in 0..<256 {
-            byFirst[byte].sort { added[$0].content.count > added[$1].content.count || (
-                added[$0].content.count == added[$1].content.count && $0 < $1) }
+            byFirst[byte].sort { addedTokens[$0].content.count > addedTokens[$1].content.count || (
+                addedTokens[$0].content.count == addedTokens[$1].content.count && $0 < $1) }
         }
         addedByFirstByte = byFirst
         addedContent = content
+    }
+
+    /// The fast path for byte-level BPE with optional NFC and a single scanner, or nil.
+    static func fastPath(
+        normalizer: (any HFNormalizer)?, preTokenizer: (any HFPreTokenizer)?, model: any HFModel
+    ) -> FastPath? {
+        guard let bpe = model as? MergeBPE else { return nil }
+        var nfc = false
+        if let normalizer {
+            guard let unicode = normalizer as? HFUnicodeNormalizer, unicode.form == .nfc else { return nil }
+            nfc = true
+        }
+        if let byteLevel = preTokenizer as? HFByteLevelPreTokenizer {
+            guard byteLevel.useRegex && !byteLevel.addPrefixSpace else { return nil }
+            return FastPath(normalizesNFC: nfc, pattern: .gpt2, bpe: bpe)
+        }
+        guard let sequence = preTokenizer as? HFPreTokenizerSequence, sequence.members.count == 2,
+            let split = sequence.members[0] as? HFSplit, split.behavior == .isolated, !split.invert,
+            case let .scanner(pattern) = split.pattern,
+            let byteLevel = sequence.members[1] as? HFByteLevelPreTokenizer,
+            !byteLevel.useRegex, !byteLevel.addPrefixSpace
+        else { return nil }
+        return FastPath(normalizesNFC: nfc, pattern: pattern, bpe: bpe)
     }
 
     /// Encodes text as `tokenizers` does with `add_special_tokens=False` and `encode_special_tokens = True`.
@@ -99,7 +149,7 @@ public struct HFTokenizer: Sendable {
     /// qwen.encode("<tool_call><|im_start|>")   // [151657, 27, 91, 318, 4906, 91, 29]
     /// ```
     ///
-    /// - Complexity: O(text length × longest added token) for matching, plus the BPE cost per pre-token.
+    /// - Complexity: O(text length × longest added token) for matching, plus the model's cost per pre-token.
     public func encode(_ text: String) -> [UInt32] {
         var out: [UInt32] = []
         let bytes = Array(text.utf8)
@@ -125,22 +175,28 @@ public struct HFTokenizer: Sendable {
         return out
     }
 
-    /// The bytes of the given ids (added tokens by their content).
+    /// The bytes `tokenizers`' `decode(ids, skip_special_tokens=False)` returns: each id's token (added tokens
+    /// by their content) through the decoder, joined.
     ///
     /// - Throws: `TokenizerError.unknownTokenID` for an id that is neither a vocabulary nor an added token.
     /// - Complexity: O(output bytes).
     public func decode(_ ids: [UInt32]) throws(TokenizerError) -> [UInt8] {
-        var out: [UInt8] = []
+        var tokens: [[UInt8]] = []
+        tokens.reserveCapacity(ids.count)
         for id in ids {
             if let content = addedContent[id] {
-                out.append(contentsOf: content)
-            } else if let bytes = model.tokenBytes(id) {
-                out.append(contentsOf: bytes)
+                tokens.append(content)
+            } else if let token = model.token(of: id) {
+                tokens.append(token)
             } else {
                 throw .unknownTokenID(id)
             }
         }
-        return out
+        if let decoder {
+            return Array(decoder.decode(tokens).joined())
+        }
+        if model.isByteLevel { return Array(tokens.joined()) }
+        return Array(tokens.joined(separator: [0x20]))
     }
 
     /// The text of the given ids; invalid UTF-8 (a split multi-byte character) becomes U+FFFD.
@@ -169,18 +225,41 @@ public struct HFTokenizer: Sendable {
         return nil
     }
 
-    /// Normalizes, pre-tokenizes and merges one stretch of text between added tokens.
+    /// Normalizes, pre-tokenizes and encodes one stretch of text between added tokens.
     private func encodeSegment(_ segment: ArraySlice<UInt8>, into out: inout [UInt32]) {
         if segment.isEmpty { return }
-        var bytes = Array(segment)
-        if normalizesNFC && !isKnownNFC(bytes) {
-            bytes = Array(String(decoding: bytes, as: UTF8.self).precomposedStringWithCanonicalMapping.utf8)
-        }
-        bytes.withUnsafeBufferPointer { buffer in
-            pattern.forEachPiece(buffer) { range in
-                model.encodePiece(bytes[range], into: &out)
+        if let fastPath {
+            var bytes = Array(segment)
+            if fastPath.normalizesNFC && !isKnownNFC(bytes) {
+                bytes = Array(String(decoding: bytes, as: UTF8.self).precomposedStringWithCanonicalMapping.utf8)
             }
+            bytes.withUnsafeBufferPointer { buffer in
+                fastPath.pattern.forEachPiece(buffer) { range in
+                    fastPath.bpe.encodePiece(bytes[range], into: &out)
+                }
+            }
+            return
         }
+        encodeSegmentGeneral(segment, into: &out)
+    }
+
+    /// The general path: every component through its protocol.
+    func encodeSegmentGeneral(_ segment: ArraySlice<UInt8>, into out: inout [UInt32]) {
+        var bytes = Array(segment)
+        if let normalizer { bytes = normalizer.normalize(bytes) }
+        if bytes.isEmpty { return }
+        let pieces = preTokenizer?.preTokenize([bytes]) ?? [bytes]
+        for piece in pieces where !piece.isEmpty {
+            model.encode(piece: piece, into: &out)
+        }
+    }
+
+    /// `encode` through the general path even where the fast path applies (tests compare the two).
+    func encodeGeneral(_ text: String) -> [UInt32] {
+        HFTokenizer(
+            normalizer: normalizer, preTokenizer: preTokenizer, model: model, decoder: decoder,
+            addedTokens: addedTokens, allowFastPath: false
+        ).encode(text)
     }
 }
 
@@ -195,223 +274,6 @@ extension PreTokenizerPattern {
         #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*"#
             + #"|\s*[\r\n]+|\s+(?!\S)|\s+"#: .qwen2,
     ]
-}
-
-// MARK: - Reading tokenizer.json
-
-/// Typed access to the parsed JSON with the file path and JSON path in every error.
-private struct JSONReader {
-    let path: String
-
-    func malformed(_ jsonPath: String, _ reason: String) -> TokenizerError {
-        .malformedJSON(path: path, jsonPath: jsonPath, reason: reason)
-    }
-
-    func unsupported(_ jsonPath: String, _ component: String) -> TokenizerError {
-        .unsupportedComponent(path: path, jsonPath: jsonPath, component: component)
-    }
-
-    func object(_ value: Any?, at jsonPath: String) throws(TokenizerError) -> [String: Any] {
-        guard let object = value as? [String: Any] else { throw malformed(jsonPath, "expected an object") }
-        return object
-    }
-
-    func array(_ value: Any?, at jsonPath: String) throws(TokenizerError) -> [Any] {
-        guard let array = value as? [Any] else { throw malformed(jsonPath, "expected an array") }
-        return array
-    }
-
-    func string(_ value: Any?, at jsonPath: String) throws(TokenizerError) -> String {
-        guard let string = value as? String else { throw malformed(jsonPath, "expected a string") }
-        return string
-    }
-
-    /// A boolean, or `defaultValue` when absent or null.
-    func bool(_ value: Any?, at jsonPath: String, default defaultValue: Bool) throws(TokenizerError) -> Bool {
-        if value == nil || value is NSNull { return defaultValue }
-        guard let bool = value as? Bool else { throw malformed(jsonPath, "expected a boolean") }
-        return bool
-    }
-
-    func id(_ value: Any?, at jsonPath: String) throws(TokenizerError) -> UInt32 {
-        guard let number = value as? NSNumber, let id = UInt32(exactly: number.doubleValue) else {
-            throw malformed(jsonPath, "expected a token id (an integer from 0 to 4294967295)")
-        }
-        return id
-    }
-
-    func type(_ object: [String: Any], at jsonPath: String) throws(TokenizerError) -> String {
-        try string(object["type"], at: jsonPath + ".type")
-    }
-
-    /// True for NFC, false for no normalization.
-    func normalizer(_ value: Any?, at jsonPath: String) throws(TokenizerError) -> Bool {
-        if value == nil || value is NSNull { return false }
-        let object = try object(value, at: jsonPath)
-        switch try type(object, at: jsonPath) {
-        case "NFC":
-            return true
-        case "Sequence":
-            let members = try array(object["normalizers"], at: jsonPath + ".normalizers")
-            var nfc = false
-            for (index, member) in members.enumerated() {
-                if try normalizer(member, at: "\(jsonPath).normalizers[\(index)]") { nfc = true }
-            }
-            return nfc
-        case let other:
-            throw unsupported(jsonPath, "normalizer \(other)")
-        }
-    }
-
-    func preTokenizer(_ value: Any?, at jsonPath: String) throws(TokenizerError) -> PreTokenizerPattern {
-        if value == nil || value is NSNull { throw unsupported(jsonPath, "no pre_tokenizer") }
-        let object = try object(value, at: jsonPath)
-        switch try type(object, at: jsonPath) {
-        case "ByteLevel":
-            guard try byteLevel(object, at: jsonPath) else { throw unsupported(jsonPath, "ByteLevel without regex") }
-            return .gpt2
-        case "Sequence":
-            let members = try array(object["pretokenizers"], at: jsonPath + ".pretokenizers")
-            guard members.count == 2 else {
-                throw unsupported(jsonPath + ".pretokenizers", "Sequence of \(members.count) pre-tokenizers")
-            }
-            let pattern = try split(members[0], at: jsonPath + ".pretokenizers[0]")
-            let lastPath = jsonPath + ".pretokenizers[1]"
-            let last = try self.object(members[1], at: lastPath)
-            let lastType = try type(last, at: lastPath)
-            guard lastType == "ByteLevel" else { throw unsupported(lastPath, "pre-tokenizer \(lastType)") }
-            guard try !byteLevel(last, at: lastPath) else {
-                throw unsupported(lastPath + ".use_regex", "ByteLevel with use_regex true after a Split")
-            }
-            return pattern
-        case let other:
-            throw unsupported(jsonPath, "pre-tokenizer \(other)")
-        }
-    }
-
-    /// Checks a ByteLevel pre-tokenizer's add_prefix_space (must be false) and returns its use_regex.
-    func byteLevel(_ object: [String: Any], at jsonPath: String) throws(TokenizerError) -> Bool {
-        if try bool(object["add_prefix_space"], at: jsonPath + ".add_prefix_space", default: true) {
-            throw unsupported(jsonPath + ".add_prefix_space", "ByteLevel with add_prefix_space true")
-        }
-        return try bool(object["use_regex"], at: jsonPath + ".use_regex", default: true)
-    }
-
-    func split(_ value: Any, at jsonPath: String) throws(TokenizerError) -> PreTokenizerPattern {
-        let object = try object(value, at: jsonPath)
-        let kind = try type(object, at: jsonPath)
-        guard kind == "Split" else { throw unsupported(jsonPath, "pre-tokenizer \(kind)") }
-        let behavior = try string(object["behavior"], at: jsonPath + ".behavior")
-        guard behavior == "Isolated" else { throw unsupported(jsonPath + ".behavior", "Split behavior \(behavior)") }
-        if try bool(object["invert"], at: jsonPath + ".invert", default: false) {
-            throw unsupported(jsonPath + ".invert", "Split with invert true")
-        }
-        let patternObject = try self.object(object["pattern"], at: jsonPath + ".pattern")
-        guard let regex = patternObject["Regex"] as? String else {
-            throw unsupported(jsonPath + ".pattern", "Split pattern other than Regex")
-        }
-        guard let pattern = PreTokenizerPattern.hfRegexes[regex] else {
-            throw unsupported(jsonPath + ".pattern.Regex", "unknown Split regex \(regex.debugDescription)")
-        }
-        return pattern
-    }
-
-    func decoder(_ value: Any?, at jsonPath: String) throws(TokenizerError) {
-        if value == nil || value is NSNull { return }
-        let object = try object(value, at: jsonPath)
-        let kind = try type(object, at: jsonPath)
-        guard kind == "ByteLevel" else { throw unsupported(jsonPath, "decoder \(kind)") }
-    }
-
-    func model(_ value: Any?, at jsonPath: String) throws(TokenizerError) -> MergeBPE {
-        let object = try object(value, at: jsonPath)
-        let kind = try type(object, at: jsonPath)
-        guard kind == "BPE" else { throw unsupported(jsonPath + ".type", "model \(kind)") }
-        if try bool(object["byte_fallback"], at: jsonPath + ".byte_fallback", default: false) {
-            throw unsupported(jsonPath + ".byte_fallback", "BPE with byte_fallback")
-        }
-        if let dropout = object["dropout"], !(dropout is NSNull) {
-            throw unsupported(jsonPath + ".dropout", "BPE with dropout")
-        }
-        for key in ["continuing_subword_prefix", "end_of_word_suffix"] {
-            if let affix = object[key], !(affix is NSNull), (affix as? String) != "" {
-                throw unsupported(jsonPath + "." + key, "BPE with \(key)")
-            }
-        }
-        let ignoreMerges = try bool(object["ignore_merges"], at: jsonPath + ".ignore_merges", default: false)
-        let vocabPath = jsonPath + ".vocab"
-        let vocab = try self.object(object["vocab"], at: vocabPath)
-        var tokens: [[UInt8]] = []
-        var ids: [[UInt8]: UInt32] = [:]
-        ids.reserveCapacity(vocab.count)
-        for (key, rawID) in vocab {
-            let entryPath = "\(vocabPath)[\(key.debugDescription)]"
-            let id = try self.id(rawID, at: entryPath)
-            guard let bytes = ByteLevelAlphabet.decode(key), !bytes.isEmpty else {
-                throw unsupported(entryPath, "vocabulary token outside the byte-level alphabet")
-            }
-            if Int(id) >= tokens.count {
-                guard Int(id) < vocab.count * 2 + 1_000_000 else { throw malformed(entryPath, "id \(id) is too large") }
-                tokens.append(contentsOf: repeatElement([], count: Int(id) + 1 - tokens.count))
-            }
-            guard tokens[Int(id)].isEmpty else { throw malformed(entryPath, "id \(id) is used twice") }
-            guard ids[bytes] == nil else { throw malformed(entryPath, "the same bytes are listed twice") }
-            tokens[Int(id)] = bytes
-            ids[bytes] = id
-        }
-        let mergesPath = jsonPath + ".merges"
-        let rawMerges = try array(object["merges"], at: mergesPath)
-        var merges: [(left: UInt32, right: UInt32, merged: UInt32)] = []
-        merges.reserveCapacity(rawMerges.count)
-        for (index, raw) in rawMerges.enumerated() {
-            let mergePath = "\(mergesPath)[\(index)]"
-            let parts: [String]
-            if let line = raw as? String {
-                parts = line.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
-            } else if let pair = raw as? [Any] {
-                parts = try pair.enumerated().map { (k, part) throws(TokenizerError) in
-                    try string(part, at: "\(mergePath)[\(k)]")
-                }
-            } else {
-                throw malformed(mergePath, "expected \"a b\" or [a, b]")
-            }
-            guard parts.count == 2 else { throw malformed(mergePath, "expected two tokens, got \(parts.count)") }
-            guard let left = ByteLevelAlphabet.decode(parts[0]), let right = ByteLevelAlphabet.decode(parts[1]),
-                let leftID = ids[left], let rightID = ids[right]
-            else {
-                throw malformed(mergePath, "merge of a token that is not in the vocabulary")
-            }
-            guard let merged = ids[left + right] else {
-                throw malformed(mergePath, "the merged token is not in the vocabulary")
-            }
-            merges.append((leftID, rightID, merged))
-        }
-        return try MergeBPE(tokens: tokens, merges: merges, ignoreMerges: ignoreMerges)
-    }
-
-    func addedTokens(_ value: Any?, at jsonPath: String) throws(TokenizerError) -> [HFTokenizer.AddedToken] {
-        if value == nil || value is NSNull { return [] }
-        let entries = try array(value, at: jsonPath)
-        var tokens: [HFTokenizer.AddedToken] = []
-        for (index, entry) in entries.enumerated() {
-            let entryPath = "\(jsonPath)[\(index)]"
-            let object = try object(entry, at: entryPath)
-            let id = try self.id(object["id"], at: entryPath + ".id")
-            let content = try string(object["content"], at: entryPath + ".content")
-            guard !content.isEmpty else { throw malformed(entryPath + ".content", "empty added token") }
-            let special = try bool(object["special"], at: entryPath + ".special", default: false)
-            for flag in ["lstrip", "rstrip", "single_word"] {
-                if try bool(object[flag], at: "\(entryPath).\(flag)", default: false) {
-                    throw unsupported("\(entryPath).\(flag)", "added token with \(flag) true")
-                }
-            }
-            if try bool(object["normalized"], at: entryPath + ".normalized", default: !special) {
-                throw unsupported(entryPath + ".normalized", "added token with normalized true")
-            }
-            tokens.append(HFTokenizer.AddedToken(id: id, content: Array(content.utf8), special: special))
-        }
-        return tokens
-    }
 }
 
 /// Whether `bytes` (valid UTF-8) is certainly in NFC already, so normalizing can be skipped.
