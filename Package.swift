@@ -19,9 +19,10 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
-        // MARK: C libraries from Debian -dev packages (libzstd-dev, zlib1g-dev)
+        // MARK: C libraries from Debian -dev packages (libzstd-dev, zlib1g-dev, libpcre2-dev)
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
 
         // MARK: Foundation: documents, ledger, hashing, seeded randomness
         .target(name: "CorpusCore"),
@@ -36,7 +37,7 @@ let package = Package(
         ]),
 
         // MARK: Tokenize exactly as the model does: pre-tokenizer scanners, byte-level BPE, file formats
-        .target(name: "Tokenization", dependencies: ["CorpusCore"]),
+        .target(name: "Tokenization", dependencies: ["CorpusCore", "CPCRE2"]),
 
         // MARK: Plan the run: scaling laws, loss fits, learning-rate schedules (no I/O)
         .target(name: "Planning", dependencies: ["CorpusCore"]),

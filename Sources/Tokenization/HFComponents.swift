@@ -20,6 +20,14 @@ public protocol HFNormalizer: Sendable {
 /// A tokenizer.json pre-tokenizer: splits every piece further, and may rewrite its bytes (Metaspace).
 public protocol HFPreTokenizer: Sendable {
     func preTokenize(_ pieces: [[UInt8]]) -> [[UInt8]]
+    /// `preTokenize`, told whether `pieces[0]` starts at offset 0 of the input text (tokenizers'
+    /// `offsets_original().0 == 0`, which Metaspace's `prepend_scheme: first` tests). Implement this one when the
+    /// answer matters; the default ignores it.
+    func preTokenize(_ pieces: [[UInt8]], startsText: Bool) -> [[UInt8]]
+}
+
+extension HFPreTokenizer {
+    public func preTokenize(_ pieces: [[UInt8]], startsText: Bool) -> [[UInt8]] { preTokenize(pieces) }
 }
 
 /// A tokenizer.json model: one pre-token in, ids out; and the vocabulary both ways.
@@ -56,6 +64,10 @@ public struct HFPreTokenizerSequence: HFPreTokenizer {
     public init(_ members: [any HFPreTokenizer]) { self.members = members }
     public func preTokenize(_ pieces: [[UInt8]]) -> [[UInt8]] {
         members.reduce(pieces) { $1.preTokenize($0) }
+    }
+    /// Each member keeps the first piece first, so `startsText` holds for every member in turn.
+    public func preTokenize(_ pieces: [[UInt8]], startsText: Bool) -> [[UInt8]] {
+        members.reduce(pieces) { $1.preTokenize($0, startsText: startsText) }
     }
 }
 

@@ -30,6 +30,27 @@ public struct HFTokenizer: Sendable {
         public let content: [UInt8]
         /// Whether the token is marked `special` (then encoded as ordinary text by `encode`).
         public let special: Bool
+        /// A match also takes the white space before it (which then disappears from the text).
+        public let lstrip: Bool
+        /// A match also takes the white space after it.
+        public let rstrip: Bool
+        /// Matches only as a whole word: no word character (`\w`) right before or after it.
+        public let singleWord: Bool
+        /// Matched in the normalized text (by its normalized content) rather than in the raw text.
+        public let normalized: Bool
+
+        public init(
+            id: UInt32, content: [UInt8], special: Bool, lstrip: Bool = false, rstrip: Bool = false,
+            singleWord: Bool = false, normalized: Bool = false
+        ) {
+            self.id = id
+            self.content = content
+            self.special = special
+            self.lstrip = lstrip
+            self.rstrip = rstrip
+            self.singleWord = singleWord
+            self.normalized = normalized
+        }
     }
 
     /// The byte-level fast path: optional NFC, one scanner, byte-level BPE.
@@ -51,8 +72,10 @@ public struct HFTokenizer: Sendable {
     public let addedTokens: [AddedToken]
     /// The fast path, when the components allow it.
     let fastPath: FastPath?
-    /// Indices into `addedTokens` by first byte of the content, longest content first.
-    private let addedByFirstByte: [[Int]]
+    /// Added tokens matched in the raw text (`normalized: false`).
+    private let rawMatcher: AddedTokenMatcher
+    /// Added tokens matched in the normalized text, by their normalized content (`normalized: true`).
+    private let normalizedMatcher: AddedTokenMatcher
     /// Content of each added token by id.
     private let addedContent: [UInt32: [UInt8]]
 
@@ -106,18 +129,11 @@ public struct HFTokenizer: Sendable {
         self.fastPath = allowFastPath
             ? HFTokenizer.fastPath(normalizer: normalizer, preTokenizer: preTokenizer, model: model) : nil
         self.addedTokens = addedTokens
-        var byFirst = [[Int]](repeating: [], count: 256)
         var content: [UInt32: [UInt8]] = [:]
-        for (index, token) in addedTokens.enumerated() {
-            if let first = token.content.first { byFirst[Int(first)].append(index) }
-            content[token.id] = token.content
-        }
-        for byte in 0..<256 {
-            byFirst[byte].sort { addedTokens[$0].content.count > addedTokens[$1].content.count || (
-                addedTokens[$0].content.count == addedTokens[$1].content.count && $0 < $1) }
-        }
-        addedByFirstByte = byFirst
+        for token in addedTokens { content[token.id] = token.content }
         addedContent = content
+        rawMatcher = AddedTokenMatcher(addedTokens.filter { !$0.normalized }, normalizer: nil)
+        normalizedMatcher = AddedTokenMatcher(addedTokens.filter(\.normalized), normalizer: normalizer)
     }
 
     /// The fast path for byte-level BPE with optional NFC and a single scanner, or nil.
@@ -154,24 +170,39 @@ public struct HFTokenizer: Sendable {
         var out: [UInt32] = []
         let bytes = Array(text.utf8)
         out.reserveCapacity(bytes.count / 3 + 1)
-        var segmentStart = 0
-        var i = 0
-        while i < bytes.count {
-            guard let match = addedMatch(bytes, at: i) else {
-                i += 1
+        // 1. Added tokens with `normalized: false`, in the raw text; 2. the rest is normalized and searched for
+        // the `normalized: true` ones; 3. what remains is pre-tokenized and encoded (tokenizers'
+        // `extract_and_normalize`, then `pre_tokenize` and the model).
+        for split in rawMatcher.splits(bytes) {
+            if let id = split.id {
+                out.append(id)
                 continue
             }
-            let token = addedTokens[match]
-            if token.special {  // encoded as ordinary text, but the match still hides what it overlaps
-                i += token.content.count
+            if split.range.isEmpty { continue }
+            var normalized = Array(bytes[split.range])
+            if let fastPath {
+                if fastPath.normalizesNFC && !isKnownNFC(normalized) {
+                    normalized = Array(
+                        String(decoding: normalized, as: UTF8.self).precomposedStringWithCanonicalMapping.utf8)
+                }
+            } else if let normalizer {
+                normalized = normalizer.normalize(normalized)
+            }
+            let startsText = split.range.lowerBound == 0
+            if normalizedMatcher.isEmpty {
+                encodeNormalized(normalized, startsText: startsText, into: &out)
                 continue
             }
-            encodeSegment(bytes[segmentStart..<i], into: &out)
-            out.append(token.id)
-            i += token.content.count
-            segmentStart = i
+            for inner in normalizedMatcher.splits(normalized) {
+                if let id = inner.id {
+                    out.append(id)
+                } else if !inner.range.isEmpty {
+                    encodeNormalized(
+                        Array(normalized[inner.range]), startsText: startsText && inner.range.lowerBound == 0,
+                        into: &out)
+                }
+            }
         }
-        encodeSegment(bytes[segmentStart..<bytes.count], into: &out)
         return out
     }
 
@@ -207,32 +238,11 @@ public struct HFTokenizer: Sendable {
         String(decoding: try decode(ids), as: UTF8.self)
     }
 
-    /// The index of the longest added token whose content starts at `i`, or nil.
-    private func addedMatch(_ bytes: [UInt8], at i: Int) -> Int? {
-        let candidates = addedByFirstByte[Int(bytes[i])]
-        if candidates.isEmpty { return nil }
-        let remaining = bytes.count - i
-        for index in candidates {
-            let content = addedTokens[index].content
-            if content.count > remaining { continue }
-            var equal = true
-            for k in 1..<content.count where bytes[i + k] != content[k] {
-                equal = false
-                break
-            }
-            if equal { return index }
-        }
-        return nil
-    }
-
-    /// Normalizes, pre-tokenizes and encodes one stretch of text between added tokens.
-    private func encodeSegment(_ segment: ArraySlice<UInt8>, into out: inout [UInt32]) {
-        if segment.isEmpty { return }
+    /// Pre-tokenizes and encodes normalized text; `startsText` when it begins at offset 0 of the input (a
+    /// Metaspace with `prepend_scheme: first` prefixes only that piece).
+    private func encodeNormalized(_ bytes: [UInt8], startsText: Bool, into out: inout [UInt32]) {
+        if bytes.isEmpty { return }
         if let fastPath {
-            var bytes = Array(segment)
-            if fastPath.normalizesNFC && !isKnownNFC(bytes) {
-                bytes = Array(String(decoding: bytes, as: UTF8.self).precomposedStringWithCanonicalMapping.utf8)
-            }
             bytes.withUnsafeBufferPointer { buffer in
                 fastPath.pattern.forEachPiece(buffer) { range in
                     fastPath.bpe.encodePiece(bytes[range], into: &out)
@@ -240,15 +250,7 @@ public struct HFTokenizer: Sendable {
             }
             return
         }
-        encodeSegmentGeneral(segment, into: &out)
-    }
-
-    /// The general path: every component through its protocol.
-    func encodeSegmentGeneral(_ segment: ArraySlice<UInt8>, into out: inout [UInt32]) {
-        var bytes = Array(segment)
-        if let normalizer { bytes = normalizer.normalize(bytes) }
-        if bytes.isEmpty { return }
-        let pieces = preTokenizer?.preTokenize([bytes]) ?? [bytes]
+        let pieces = preTokenizer?.preTokenize([bytes], startsText: startsText) ?? [bytes]
         for piece in pieces where !piece.isEmpty {
             model.encode(piece: piece, into: &out)
         }

@@ -147,10 +147,16 @@ struct HFJSONReader {
         return HFSplit(pattern: pattern, behavior: behavior, invert: invert)
     }
 
-    /// A Split regex: a hand-written scanner when one implements it exactly.
+    /// A Split regex: a hand-written scanner when one implements it exactly, else PCRE2 (`HFRegex`).
     func splitRegex(_ regex: String, at jsonPath: String) throws(TokenizerError) -> HFSplitPattern {
         if let scanner = PreTokenizerPattern.hfRegexes[regex] { return .scanner(scanner) }
-        throw unsupported(jsonPath, "Split regex \(regex.debugDescription) (no scanner implements it)")
+        if let scanner = CategoryScanner.known[regex] { return .matcher(scanner) }
+        do {
+            return .matcher(try HFRegex(pattern: regex))
+        } catch {
+            if case let .unsupportedComponent(_, _, component) = error { throw unsupported(jsonPath, component) }
+            throw error
+        }
     }
 
     // MARK: models
@@ -185,13 +191,17 @@ struct HFJSONReader {
         let vocab = try self.object(object["vocab"], at: vocabPath)
         var tokens: [[UInt8]] = []
         var ids: [[UInt8]: UInt32] = [:]
+        var textTokens: [UInt32: [UInt8]] = [:]
         ids.reserveCapacity(vocab.count)
         for (key, rawID) in vocab {
             let entryPath = "\(vocabPath)[\(key.debugDescription)]"
             let id = try self.id(rawID, at: entryPath)
-            guard let bytes = ByteLevelAlphabet.decode(key), !bytes.isEmpty else {
-                throw unsupported(entryPath, "vocabulary token outside the byte-level alphabet")
+            guard let bytes = ByteLevelAlphabet.decode(key) else {
+                guard !key.isEmpty, textTokens[id] == nil else { throw malformed(entryPath, "id \(id) is used twice") }
+                textTokens[id] = Array(key.utf8)  // never produced by merges; decodes to its text
+                continue
             }
+            guard !bytes.isEmpty else { throw malformed(entryPath, "empty vocabulary token") }
             if Int(id) >= tokens.count {
                 guard Int(id) < vocab.count * 2 + 1_000_000 else { throw malformed(entryPath, "id \(id) is too large") }
                 tokens.append(contentsOf: repeatElement([], count: Int(id) + 1 - tokens.count))
@@ -214,7 +224,10 @@ struct HFJSONReader {
             }
             return (leftID, rightID, merged)
         }
-        return try MergeBPE(tokens: tokens, merges: merges, ignoreMerges: ignoreMerges)
+        for id in textTokens.keys where Int(id) < tokens.count && !tokens[Int(id)].isEmpty {
+            throw malformed("\(vocabPath)", "id \(id) is used twice")
+        }
+        return try MergeBPE(tokens: tokens, merges: merges, ignoreMerges: ignoreMerges, textTokens: textTokens)
     }
 
     /// The `merges` of a BPE model as string pairs, from `"a b"` strings or `[a, b]` arrays.
@@ -273,15 +286,12 @@ struct HFJSONReader {
             let content = try string(object["content"], at: entryPath + ".content")
             guard !content.isEmpty else { throw malformed(entryPath + ".content", "empty added token") }
             let special = try bool(object["special"], at: entryPath + ".special", default: false)
-            for flag in ["lstrip", "rstrip", "single_word"] {
-                if try bool(object[flag], at: "\(entryPath).\(flag)", default: false) {
-                    throw unsupported("\(entryPath).\(flag)", "added token with \(flag) true")
-                }
-            }
-            if try bool(object["normalized"], at: entryPath + ".normalized", default: !special) {
-                throw unsupported(entryPath + ".normalized", "added token with normalized true")
-            }
-            tokens.append(HFTokenizer.AddedToken(id: id, content: Array(content.utf8), special: special))
+            tokens.append(HFTokenizer.AddedToken(
+                id: id, content: Array(content.utf8), special: special,
+                lstrip: try bool(object["lstrip"], at: entryPath + ".lstrip", default: false),
+                rstrip: try bool(object["rstrip"], at: entryPath + ".rstrip", default: false),
+                singleWord: try bool(object["single_word"], at: entryPath + ".single_word", default: false),
+                normalized: try bool(object["normalized"], at: entryPath + ".normalized", default: !special)))
         }
         return tokens
     }

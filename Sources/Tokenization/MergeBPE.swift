@@ -85,6 +85,9 @@ public struct MergeBPE: Sendable {
     let pairTable: PairTable
     /// Emit a pre-token found whole in the vocabulary before merging.
     public let ignoreMerges: Bool
+    /// Vocabulary entries written outside the byte-level alphabet (DeepSeek-V3 lists its special tokens so):
+    /// no byte string encodes to them, but their ids decode to their UTF-8 text.
+    let textTokens: [UInt32: [UInt8]]
 
     /// Builds the model from token bytes by id and merges as id triples in rank order (rank = index).
     ///
@@ -93,7 +96,8 @@ public struct MergeBPE: Sendable {
     /// - Throws: `TokenizerError.missingByte` when a byte has no token.
     /// - Complexity: O(vocabulary bytes + merges).
     public init(
-        tokens: [[UInt8]], merges: [(left: UInt32, right: UInt32, merged: UInt32)], ignoreMerges: Bool
+        tokens: [[UInt8]], merges: [(left: UInt32, right: UInt32, merged: UInt32)], ignoreMerges: Bool,
+        textTokens: [UInt32: [UInt8]] = [:]
     ) throws(TokenizerError) {
         var ids: [[UInt8]: UInt32] = [:]
         ids.reserveCapacity(tokens.count)
@@ -115,11 +119,12 @@ public struct MergeBPE: Sendable {
         self.pairTable = PairTable(table)
         self.merges = table
         self.ignoreMerges = ignoreMerges
+        self.textTokens = textTokens
     }
 
     /// The bytes of token `id`, or nil when the vocabulary has no such token.
     public func tokenBytes(_ id: UInt32) -> [UInt8]? {
-        guard Int(id) < tokens.count, !tokens[Int(id)].isEmpty else { return nil }
+        guard Int(id) < tokens.count, !tokens[Int(id)].isEmpty else { return textTokens[id] }
         return tokens[Int(id)]
     }
 
