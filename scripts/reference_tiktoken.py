@@ -8,6 +8,8 @@ called with its loader pointed at that local file instead of the URL.
 stdin: one JSON object with any of
   "texts":      [str, ...]     -> "texts":  [[id, ...], ...]   (encode_ordinary)
   "pieces_b64": [base64, ...]  -> "pieces": [[id, ...], ...]   (encode_single_piece: one pre-token, no regex)
+  "real_bytes": n              -> "real_texts": reference_corpus.real_texts(n) (multilingual Debian text, Chinese
+                                  fortunes, stdlib files), "real_ids": their encode_ordinary ids
   "info": true                 -> "fixture": path of the .tiktoken file, "tiktoken_version", "pattern",
                                   "special_tokens", "stdlib": the Python standard library's directory (real text)
 stdout: one JSON object with the answers.
@@ -24,6 +26,8 @@ os.environ["TIKTOKEN_CACHE_DIR"] = ""  # never write or read a download cache
 import tiktoken
 import tiktoken.load
 import tiktoken_ext.openai_public as openai_public
+
+import reference_corpus
 
 
 def fixture_path():
@@ -71,6 +75,9 @@ def main():
     if "pieces_b64" in request:
         core = encoding._core_bpe
         answer["pieces"] = [core.encode_single_piece(base64.b64decode(p)) for p in request["pieces_b64"]]
+    if "real_bytes" in request:
+        answer["real_texts"] = reference_corpus.real_texts(int(request["real_bytes"]))
+        answer["real_ids"] = [encoding.encode_ordinary(text) for text in answer["real_texts"]]
     if request.get("info"):
         answer["fixture"] = fixture_path()
         answer["tiktoken_version"] = importlib.metadata.version("tiktoken")

@@ -31,6 +31,7 @@ private struct ReferenceRequest: Encodable {
     var texts: [String]?
     var pieces_b64: [String]?
     var info: Bool?
+    var real_bytes: Int?
 }
 
 private struct ReferenceAnswer: Decodable {
@@ -40,6 +41,8 @@ private struct ReferenceAnswer: Decodable {
     var stdlib: String?
     var tiktoken_version: String?
     var special_tokens: [String: UInt32]?
+    var real_texts: [String]?
+    var real_ids: [[UInt32]]?
 }
 
 /// The reference venv's python (ReferenceSupport).
@@ -409,6 +412,21 @@ private func writeTemporary(_ contents: String, name: String) throws -> String {
         for (text, ids) in zip(texts, ours) {
             #expect(try cl100k.decodeString(ids) == text)
         }
+    }
+
+    @Test("cl100k equals tiktoken on real multilingual documents, and decodes them back")
+    func multilingualCorpus() throws {
+        guard let reference = reference() else { return }
+        let answer = try askReference(python: reference.python, ReferenceRequest(real_bytes: 4_000_000))
+        let texts = answer.real_texts ?? []
+        #expect(texts.count > 300)
+        let ours = texts.map { reference.cl100k.encodeOrdinary($0) }
+        let mismatches = compare(ours, answer.real_ids ?? [], labels: texts.map { String($0.prefix(40)) })
+        #expect(mismatches == 0, "\(mismatches) of \(texts.count) documents differ from tiktoken")
+        var roundTrips = 0
+        for (text, ids) in zip(texts, ours) where try reference.cl100k.decodeString(ids) == text { roundTrips += 1 }
+        #expect(roundTrips == texts.count)
+        print("cl100k: compared \(texts.count) real multilingual documents with tiktoken \(reference.tiktokenVersion)")
     }
 }
 
