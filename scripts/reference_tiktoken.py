@@ -10,6 +10,9 @@ stdin: one JSON object with any of
   "pieces_b64": [base64, ...]  -> "pieces": [[id, ...], ...]   (encode_single_piece: one pre-token, no regex)
   "real_bytes": n              -> "real_texts": reference_corpus.real_texts(n) (multilingual Debian text, Chinese
                                   fortunes, stdlib files), "real_ids": their encode_ordinary ids
+  "r50k_texts": [str, ...]     -> "r50k_texts": encode_ordinary ids of r50k_base, its ranks read from openai-whisper's
+                                  gpt2.tiktoken (a fixture unpacked by reference-venv.sh), its pattern and
+                                  <|endoftext|> from openai_public.py; also "r50k_fixture": that file's path
   "info": true                 -> "fixture": path of the .tiktoken file, "tiktoken_version", "pattern",
                                   "special_tokens", "stdlib": the Python standard library's directory (real text)
 stdout: one JSON object with the answers.
@@ -66,6 +69,18 @@ def cl100k():
     ), spec
 
 
+def r50k():
+    path = os.path.join(sys.prefix, "fixtures", "openai_whisper-20250625", "whisper", "assets", "gpt2.tiktoken")
+    if not os.path.exists(path):
+        sys.exit(f"{path} not found: run scripts/reference-venv.sh")
+    return tiktoken.Encoding(
+        "r50k_base",
+        pat_str=openai_public.r50k_pat_str,
+        mergeable_ranks=tiktoken.load.load_tiktoken_bpe(path),
+        special_tokens={openai_public.ENDOFTEXT: 50256},
+    ), path
+
+
 def main():
     request = json.load(sys.stdin)
     encoding, spec = cl100k()
@@ -75,6 +90,10 @@ def main():
     if "pieces_b64" in request:
         core = encoding._core_bpe
         answer["pieces"] = [core.encode_single_piece(base64.b64decode(p)) for p in request["pieces_b64"]]
+    if "r50k_texts" in request:
+        r50k_encoding, r50k_path = r50k()
+        answer["r50k_texts"] = [r50k_encoding.encode_ordinary(text) for text in request["r50k_texts"]]
+        answer["r50k_fixture"] = r50k_path
     if "real_bytes" in request:
         answer["real_texts"] = reference_corpus.real_texts(int(request["real_bytes"]))
         answer["real_ids"] = [encoding.encode_ordinary(text) for text in answer["real_texts"]]

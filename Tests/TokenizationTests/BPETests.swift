@@ -32,6 +32,7 @@ private struct ReferenceRequest: Encodable {
     var pieces_b64: [String]?
     var info: Bool?
     var real_bytes: Int?
+    var r50k_texts: [String]?
 }
 
 private struct ReferenceAnswer: Decodable {
@@ -43,6 +44,8 @@ private struct ReferenceAnswer: Decodable {
     var special_tokens: [String: UInt32]?
     var real_texts: [String]?
     var real_ids: [[UInt32]]?
+    var r50k_fixture: String?
+    var r50k_texts: [[UInt32]]?
 }
 
 /// The reference venv's python (ReferenceSupport).
@@ -427,6 +430,17 @@ private func writeTemporary(_ contents: String, name: String) throws -> String {
         for (text, ids) in zip(texts, ours) where try reference.cl100k.decodeString(ids) == text { roundTrips += 1 }
         #expect(roundTrips == texts.count)
         print("cl100k: compared \(texts.count) real multilingual documents with tiktoken \(reference.tiktokenVersion)")
+
+        // r50k_base (GPT-2's ranks, the gpt2 scanner) on the same documents plus the samples.
+        let r50kTexts = texts + adversarialTexts + randomTexts(count: 300, seed: 3)
+        let r50kAnswer = try ReferenceSupport.Reference.ask(
+            "reference_tiktoken.py", ReferenceRequest(r50k_texts: r50kTexts), as: ReferenceAnswer.self,
+            python: reference.python)
+        let r50k = try TiktokenEncoding.named("r50k_base", path: try #require(r50kAnswer.r50k_fixture))
+        let r50kOurs = r50kTexts.map { r50k.encodeOrdinary($0) }
+        let r50kMismatches = compare(r50kOurs, r50kAnswer.r50k_texts ?? [], labels: r50kTexts.map { String($0.prefix(40)) })
+        #expect(r50kMismatches == 0)
+        print("r50k_base: compared \(r50kTexts.count) documents with tiktoken")
     }
 }
 
