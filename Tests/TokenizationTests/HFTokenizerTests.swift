@@ -91,7 +91,7 @@ private func compareIDs(
 /// Deterministic generator for the random strings: CorpusCore's SplitMix64.
 private typealias HFSplitMix = SplitMix64
 
-private let adversarialTexts: [String] = [
+let adversarialTexts: [String] = [
     "", " ", "  ", "Hello world", " leading space", "   three leading", "trailing   ", "tab\there", "a\r\nb\r\n\r\n",
     "\n\n\n", " \n \n", "line\n  indented\n", String(repeating: " ", count: 300) + "x",
     String(repeating: " ", count: 1000), String(repeating: "9", count: 257), "1234567 89,000.5", "x1y22z333",
@@ -104,7 +104,7 @@ private let adversarialTexts: [String] = [
     "ﬁ ﬀ ℌ ① Ⅻ", "\u{FEFF}bom", "🙂🙃", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "a\u{200D}b\u{200C}c", "Ḁḁ ǅ ǈ",
 ]
 
-private func randomTexts(count: Int, seed: UInt64) -> [String] {
+func randomTexts(count: Int, seed: UInt64) -> [String] {
     var generator = HFSplitMix(state: seed)
     let pools: [[Unicode.Scalar]] = [
         Array("abcXYZ019 '\n\r\t.,!?<>|".unicodeScalars), Array("éü\u{301}\u{308}ßĞ".unicodeScalars),
@@ -355,8 +355,8 @@ struct HFLoaderErrorTests {
             try load(document(pre: pre, model: "\"type\": \"BPE\", \"byte_fallback\": true"))
         }
         #expect(throws: TokenizerError.unsupportedComponent(
-            path: "t.json", jsonPath: "model.type", component: "model WordPiece")) {
-            try load(document(pre: pre, model: "\"type\": \"WordPiece\""))
+            path: "t.json", jsonPath: "model.type", component: "model NoSuchModel")) {
+            try load(document(pre: pre, model: "\"type\": \"NoSuchModel\""))
         }
         #expect(throws: TokenizerError.unsupportedComponent(
             path: "t.json", jsonPath: "pre_tokenizer", component: "pre-tokenizer Metaspace")) {
