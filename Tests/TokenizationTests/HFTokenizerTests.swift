@@ -357,8 +357,8 @@ struct HFLoaderErrorTests {
             try load(document(pre: pre, model: "\"type\": \"BPE\", \"byte_fallback\": true"))
         }
         #expect(throws: TokenizerError.unsupportedComponent(
-            path: "t.json", jsonPath: "model.type", component: "model WordLevel")) {
-            try load(document(pre: pre, model: "\"type\": \"WordLevel\""))
+            path: "t.json", jsonPath: "model.type", component: "model NoSuchModel")) {
+            try load(document(pre: pre, model: "\"type\": \"NoSuchModel\""))
         }
         #expect(throws: TokenizerError.unsupportedComponent(
             path: "t.json", jsonPath: "pre_tokenizer", component: "pre-tokenizer UnicodeScripts")) {

@@ -1,0 +1,287 @@
+import CorpusCore
+import Foundation
+
+// The generic tokenizer.json normalizers (BertNormalizer, Lowercase, Strip, StripAccents, Replace, Prepend), each
+// equal to `tokenizers`' on the normalized text. Character classes are `HFCharacterClass`'s (whose comment says
+// which Rust crate and Unicode version each comes from). Offsets are not kept.
+
+/// `BertNormalizer`: clean the text, pad CJK ideographs with spaces, strip accents, lowercase, in that order.
+///
+/// - `clean_text`: drops U+0000, U+FFFD and the control characters (Unicode 8.0 Cc, Cf, Co, except tab, line
+///   feed and carriage return), then maps every whitespace character (White_Space) to a space.
+/// - `handle_chinese_chars`: puts a space before and after each ideograph of BERT's CJK ranges.
+/// - `strip_accents` (null: the value of `lowercase`): NFD, then drops the non-spacing marks (Unicode 8.0 Mn).
+/// - `lowercase`: Rust's `char::to_lowercase`, scalar by scalar.
+///
+/// ```swift
+/// let bert = HFBertNormalizer(cleanText: true, handleChineseChars: true, stripAccents: nil, lowercase: true)
+/// bert.normalize(Array("Héllo\t中".utf8))   // "hello  中 " as UTF-8
+/// ```
+///
+/// - Complexity: O(n) in the text length; text with no byte at or above 0x80 never leaves the byte loop.
+public struct HFBertNormalizer: HFNormalizer {
+    public let cleanText: Bool
+    public let handleChineseChars: Bool
+    /// The resolved flag (`strip_accents`, or `lowercase` when the file says null).
+    public let stripAccents: Bool
+    public let lowercase: Bool
+
+    public init(cleanText: Bool, handleChineseChars: Bool, stripAccents: Bool?, lowercase: Bool) {
+        self.cleanText = cleanText
+        self.handleChineseChars = handleChineseChars
+        self.stripAccents = stripAccents ?? lowercase
+        self.lowercase = lowercase
+    }
+
+    public func normalize(_ text: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.count + text.count / 8)
+        // Lowercasing can join the first pass unless NFD has to come between.
+        let lowercaseNow = lowercase && !stripAccents
+        var ascii = true
+        text.withUnsafeBufferPointer { buffer in
+            var i = 0
+            while i < buffer.count {
+                let byte = buffer[i]
+                if byte < 0x80 {
+                    i += 1
+                    if cleanText && (byte < 0x20 || byte == 0x7F) {
+                        if byte == 0x09 || byte == 0x0A || byte == 0x0D { out.append(0x20) }
+                        continue  // every other ASCII control is Cc
+                    }
+                    out.append(lowercaseNow && byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte)
+                    continue
+                }
+                ascii = false
+                let (value, length) = decodeMultibyteScalar(buffer, at: i)
+                i += length
+                let classes = HFCharacterClass.of(value)
+                if cleanText {
+                    if value == 0xFFFD || classes.contains(.other8) { continue }
+                    if classes.contains(.whitespace) {
+                        out.append(0x20)
+                        continue
+                    }
+                }
+                if handleChineseChars && classes.contains(.chinese) {
+                    out.append(0x20)
+                    appendUTF8(value, to: &out)
+                    out.append(0x20)
+                    continue
+                }
+                if lowercaseNow {
+                    appendLowercase(value, to: &out)
+                } else {
+                    appendUTF8(value, to: &out)
+                }
+            }
+        }
+        guard stripAccents else { return out }
+        if ascii {
+            if lowercase { HFLowercase.lowercaseASCII(&out) }
+            return out
+        }
+        let decomposed = canonicalDecomposition(out)
+        var result: [UInt8] = []
+        result.reserveCapacity(decomposed.count)
+        decomposed.withUnsafeBufferPointer { buffer in
+            forEachScalar(buffer) { value, _ in
+                if value >= 0x80 && HFCharacterClass.of(value).contains(.nonspacingMark8) { return }
+                if lowercase {
+                    appendLowercase(value, to: &result)
+                } else {
+                    appendUTF8(value, to: &result)
+                }
+            }
+        }
+        return result
+    }
+}
+
+/// NFD of valid UTF-8 as `tokenizers` computes it, with the Unicode 9.0 tables of
+/// `unicode-normalization-alignments`: a scalar assigned later has no decomposition and combining class 0.
+///
+/// Decompositions and combining classes never change once assigned, so Foundation's NFD is exact on text of
+/// Unicode 9.0 scalars; a later scalar is a starter that nothing reorders across, so the text is normalized in
+/// stretches between such scalars, which are kept as they are (U+11938, Unicode 13.0, stays whole).
+///
+/// ```swift
+/// canonicalDecomposition(Array("é".utf8))   // "e\u{301}"
+/// ```
+///
+/// - Complexity: O(n).
+func canonicalDecomposition(_ bytes: [UInt8]) -> [UInt8] {
+    if !bytes.contains(where: { $0 >= 0x80 }) { return bytes }
+    var newer: [Range<Int>] = []
+    bytes.withUnsafeBufferPointer { buffer in
+        forEachScalar(buffer) { value, range in
+            if value >= 0x80 && HFCharacterClass.of(value).contains(.newerThanUnicode9) { newer.append(range) }
+        }
+    }
+    func nfd(_ slice: ArraySlice<UInt8>) -> [UInt8] {
+        Array(String(decoding: slice, as: UTF8.self).decomposedStringWithCanonicalMapping.utf8)
+    }
+    if newer.isEmpty { return nfd(bytes[...]) }
+    var out: [UInt8] = []
+    out.reserveCapacity(bytes.count + bytes.count / 4)
+    var start = 0
+    for range in newer {
+        if start < range.lowerBound { out.append(contentsOf: nfd(bytes[start..<range.lowerBound])) }
+        out.append(contentsOf: bytes[range])
+        start = range.upperBound
+    }
+    if start < bytes.count { out.append(contentsOf: nfd(bytes[start...])) }
+    return out
+}
+
+/// `Lowercase`: Rust's `char::to_lowercase` on every scalar (the full mapping, without context: final sigma
+/// becomes σ like any other).
+///
+/// ```swift
+/// HFLowercase().normalize(Array("ÀΣ".utf8))   // "àσ" as UTF-8
+/// ```
+///
+/// - Complexity: O(n).
+public struct HFLowercase: HFNormalizer {
+    public init() {}
+
+    public func normalize(_ text: [UInt8]) -> [UInt8] {
+        if !text.contains(where: { $0 >= 0x80 }) {
+            var out = text
+            HFLowercase.lowercaseASCII(&out)
+            return out
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(text.count)
+        text.withUnsafeBufferPointer { buffer in
+            forEachScalar(buffer) { value, _ in appendLowercase(value, to: &out) }
+        }
+        return out
+    }
+
+    static func lowercaseASCII(_ bytes: inout [UInt8]) {
+        for i in bytes.indices where bytes[i] >= 0x41 && bytes[i] <= 0x5A { bytes[i] += 0x20 }
+    }
+}
+
+/// `Strip`: removes leading (`strip_left`) and trailing (`strip_right`) whitespace (White_Space).
+///
+/// ```swift
+/// HFStrip(left: true, right: false).normalize(Array(" \u{3000}a ".utf8))   // "a "
+/// ```
+///
+/// - Complexity: O(n).
+public struct HFStrip: HFNormalizer {
+    public let left: Bool
+    public let right: Bool
+
+    public init(left: Bool, right: Bool) {
+        self.left = left
+        self.right = right
+    }
+
+    public func normalize(_ text: [UInt8]) -> [UInt8] {
+        var start = 0, end = 0
+        var sawContent = false
+        text.withUnsafeBufferPointer { buffer in
+            forEachScalar(buffer) { value, range in
+                if HFCharacterClass.of(value).contains(.whitespace) {
+                    if !sawContent && left { start = range.upperBound }
+                    if !right { end = range.upperBound }
+                } else {
+                    sawContent = true
+                    end = range.upperBound
+                }
+            }
+        }
+        if !sawContent && left { return [] }
+        if !sawContent { return right ? [] : text }
+        return Array(text[start..<end])
+    }
+}
+
+/// `StripAccents`: drops every combining mark (Unicode 9.0 Mn, Mc, Me); usually after an NFD normalizer.
+///
+/// ```swift
+/// HFStripAccents().normalize(Array("e\u{301}".utf8))   // "e"
+/// ```
+///
+/// - Complexity: O(n).
+public struct HFStripAccents: HFNormalizer {
+    public init() {}
+
+    public func normalize(_ text: [UInt8]) -> [UInt8] {
+        if !text.contains(where: { $0 >= 0x80 }) { return text }
+        var out: [UInt8] = []
+        out.reserveCapacity(text.count)
+        text.withUnsafeBufferPointer { buffer in
+            forEachScalar(buffer) { value, range in
+                if value >= 0x80 && HFCharacterClass.of(value).contains(.combiningMark9) { return }
+                out.append(contentsOf: buffer[range])
+            }
+        }
+        return out
+    }
+}
+
+/// `Replace` with a literal pattern: every non-overlapping occurrence, from the left, becomes `content`.
+///
+/// `tokenizers` escapes a `String` pattern into a regex and replaces its matches, which is the same thing.
+///
+/// ```swift
+/// HFReplace(pattern: Array("``".utf8), content: Array("\"".utf8)).normalize(Array("``a``".utf8))   // "\"a\""
+/// ```
+///
+/// - Complexity: O(n × pattern length) in the worst case.
+public struct HFReplace: HFNormalizer {
+    public let pattern: [UInt8]
+    public let content: [UInt8]
+
+    /// `pattern` must not be empty (the loader rejects an empty one as unsupported).
+    public init(pattern: [UInt8], content: [UInt8]) {
+        self.pattern = pattern
+        self.content = content
+    }
+
+    public func normalize(_ text: [UInt8]) -> [UInt8] {
+        replacingOccurrences(in: text, of: pattern, with: content)
+    }
+}
+
+/// `text` with every non-overlapping occurrence of `needle` (from the left) replaced, as Rust's `str::replace`.
+func replacingOccurrences(in text: [UInt8], of needle: [UInt8], with replacement: [UInt8]) -> [UInt8] {
+    guard let first = needle.first, needle.count <= text.count else { return text }
+    var out: [UInt8] = []
+    var i = 0
+    var copied = 0
+    while i + needle.count <= text.count {
+        if text[i] == first && text[i..<(i + needle.count)].elementsEqual(needle) {
+            if out.isEmpty { out.reserveCapacity(text.count + replacement.count) }
+            out.append(contentsOf: text[copied..<i])
+            out.append(contentsOf: replacement)
+            i += needle.count
+            copied = i
+        } else {
+            i += 1
+        }
+    }
+    if copied == 0 { return text }
+    out.append(contentsOf: text[copied...])
+    return out
+}
+
+/// `Prepend`: puts `prepend` before any non-empty text.
+///
+/// ```swift
+/// HFPrepend(Array("▁".utf8)).normalize(Array("a".utf8))   // "▁a"
+/// ```
+///
+/// - Complexity: O(n).
+public struct HFPrepend: HFNormalizer {
+    public let prefix: [UInt8]
+    public init(_ prefix: [UInt8]) { self.prefix = prefix }
+
+    public func normalize(_ text: [UInt8]) -> [UInt8] {
+        text.isEmpty ? text : prefix + text
+    }
+}
