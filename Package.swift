@@ -17,6 +17,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // MARK: C libraries from Debian -dev packages (libzstd-dev, zlib1g-dev, libpcre2-dev)
@@ -37,7 +38,13 @@ let package = Package(
         ]),
 
         // MARK: Tokenize exactly as the model does: pre-tokenizer scanners, byte-level BPE, file formats
-        .target(name: "Tokenization", dependencies: ["CorpusCore", "CPCRE2"]),
+        // SentencePiece .model files are protobuf: the generated code is committed (no build plugin), its .proto
+        // source is kept beside it (scripts/generate-sentencepiece-proto.sh regenerates).
+        .target(
+            name: "Tokenization",
+            dependencies: ["CorpusCore", "CPCRE2", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["SentencePiece/sentencepiece_model.proto"]
+        ),
 
         // MARK: Plan the run: scaling laws, loss fits, learning-rate schedules (no I/O)
         .target(name: "Planning", dependencies: ["CorpusCore"]),

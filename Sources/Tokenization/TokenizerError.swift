@@ -31,6 +31,11 @@ public enum TokenizerError: Error, Equatable, Sendable, CustomStringConvertible 
     /// A tokenizer.json component (normalizer, pre-tokenizer, model, decoder, added token, regex) that is valid
     /// but not supported yet, at `jsonPath` (e.g. `pre_tokenizer.pretokenizers[0].pattern.Regex`).
     case unsupportedComponent(path: String, jsonPath: String, component: String)
+    /// A SentencePiece .model file that is not a valid ModelProto, or whose pieces SentencePiece would refuse
+    /// (no unknown piece, a duplicate piece, missing byte pieces with byte fallback, ...).
+    case malformedModel(path: String, reason: String)
+    /// A precompiled normalization charsmap (SentencePiece `precompiled_charsmap`) whose blob is broken.
+    case malformedCharsmap(reason: String)
 
     public var description: String {
         switch self {
@@ -58,6 +63,10 @@ public enum TokenizerError: Error, Equatable, Sendable, CustomStringConvertible 
             "\(path): malformed JSON at \(jsonPath): \(reason)"
         case let .unsupportedComponent(path, jsonPath, component):
             "\(path): unsupported tokenizer component at \(jsonPath): \(component)"
+        case let .malformedModel(path, reason):
+            "\(path): malformed SentencePiece model: \(reason)"
+        case let .malformedCharsmap(reason):
+            "malformed precompiled charsmap: \(reason)"
         }
     }
 }

@@ -1,0 +1,299 @@
+/// The kind of a SentencePiece vocabulary piece (`ModelProto.SentencePiece.Type`, same raw values).
+///
+/// Encoding produces `normal` and `userDefined` pieces from text, `unknown` for text no piece covers, and `byte`
+/// pieces only through byte fallback; `control` pieces (`<s>`, `</s>`) and `unused` pieces never come from text.
+///
+/// ```swift
+/// SentencePieceType(rawValue: 6)   // .byte
+/// ```
+///
+/// - Complexity: O(1).
+public enum SentencePieceType: Int, Sendable {
+    case normal = 1
+    case unknown = 2
+    case control = 3
+    case userDefined = 4
+    case unused = 5
+    case byte = 6
+
+    /// Pieces that SentencePiece keeps in its piece table (matched in text): normal, user-defined and unused ones.
+    var isInPieceTable: Bool { self == .normal || self == .userDefined || self == .unused }
+}
+
+/// Unknown pieces as SentencePiece emits them: merged runs of `unk`, or UTF-8 bytes with byte fallback.
+///
+/// SentencePiece (`PopulateSentencePieceText`) turns each unknown piece into its `<0xXX>` byte pieces when byte
+/// fallback is on; otherwise consecutive unknown pieces become one unknown id.
+///
+/// ```swift
+/// var out: [UInt32] = [], previousUnknown = false
+/// unknowns.append(id: 0, bytes: Array("😀".utf8)[...], previousUnknown: &previousUnknown, into: &out)
+/// ```
+///
+/// - Complexity: O(piece bytes) per append.
+struct UnknownPieces: Sendable {
+    let unknownID: UInt32
+    /// The id of `<0xXX>` for each byte, when byte fallback is on.
+    let byteIDs: [UInt32]?
+
+    /// Builds it from the vocabulary; byte fallback needs all 256 byte pieces (`<0x00>` … `<0xFF>`).
+    ///
+    /// - Throws: `TokenizerError.missingByte` for the first byte without a piece.
+    init(unknownID: UInt32, byteFallback: Bool, pieces: [[UInt8]], types: [SentencePieceType])
+        throws(TokenizerError) {
+        self.unknownID = unknownID
+        guard byteFallback else {
+            byteIDs = nil
+            return
+        }
+        var ids = [UInt32?](repeating: nil, count: 256)
+        for (id, bytes) in pieces.enumerated() where types[id] == .byte {
+            if let byte = Self.byteOfPiece(bytes), ids[Int(byte)] == nil { ids[Int(byte)] = UInt32(id) }
+        }
+        var found: [UInt32] = []
+        for byte in 0..<256 {
+            guard let id = ids[byte] else { throw .missingByte(UInt8(byte)) }
+            found.append(id)
+        }
+        byteIDs = found
+    }
+
+    /// The byte of a piece spelled `<0xXX>` (two uppercase hex digits), or nil.
+    static func byteOfPiece(_ bytes: [UInt8]) -> UInt8? {
+        guard bytes.count == 6, bytes[0] == UInt8(ascii: "<"), bytes[1] == UInt8(ascii: "0"),
+            bytes[2] == UInt8(ascii: "x"), bytes[5] == UInt8(ascii: ">") else { return nil }
+        func digit(_ byte: UInt8) -> UInt8? {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+            default: nil
+            }
+        }
+        guard let high = digit(bytes[3]), let low = digit(bytes[4]) else { return nil }
+        return high << 4 | low
+    }
+
+    /// Appends a piece's id, turning an unknown piece into byte pieces or merging it with the unknown before.
+    @inline(__always) func append(
+        id: UInt32, bytes: ArraySlice<UInt8>, previousUnknown: inout Bool, into out: inout [UInt32]
+    ) {
+        let unknown = id == unknownID
+        if unknown, let byteIDs {
+            for byte in bytes { out.append(byteIDs[Int(byte)]) }
+        } else if !(unknown && previousUnknown) {
+            out.append(id)
+        }
+        previousUnknown = unknown
+    }
+}
+
+/// A unigram language model tokenizer: the segmentation of highest total piece score (Viterbi), as SentencePiece.
+///
+/// Reproduces SentencePiece's `unigram::Model::EncodeOptimized` on normalized UTF-8 bytes: positions advance one
+/// character at a time; from each, every piece that is a prefix of the rest extends the best path ending there
+/// (first found wins ties); a character no single piece covers gets the unknown piece with score
+/// `min(normal scores) - 10`. Unused pieces are never produced. Path scores are summed and compared in `Float`, as the `sentencepiece` 0.2.3
+/// library does (checked on ties such as "$" + "$$" against "$$" + "$": summing in `Double` and storing `Float`
+/// breaks those ties differently). Unknown characters then become byte pieces (byte fallback) or one merged
+/// unknown id per run.
+///
+/// ```swift
+/// let model = try UnigramModel(pieces: [.init(bytes: Array("▁a".utf8), score: -1, type: .normal), ...],
+///                              unknownID: 0, byteFallback: false)
+/// model.encode(Array("▁ab".utf8))   // ids of the best segmentation
+/// ```
+///
+/// - Complexity: O(n × k) for n normalized bytes and k the longest piece in bytes.
+public struct UnigramModel: Sendable {
+    /// One vocabulary entry; its id is its position in the list.
+    public struct Piece: Sendable {
+        public var bytes: [UInt8]
+        public var score: Float
+        public var type: SentencePieceType
+
+        public init(bytes: [UInt8], score: Float, type: SentencePieceType) {
+            self.bytes = bytes
+            self.score = score
+            self.type = type
+        }
+    }
+
+    let trie: PieceTrie
+    /// The bytes of each piece by id.
+    let pieceBytes: [[UInt8]]
+    let scores: [Float]
+    let types: [SentencePieceType]
+    let unknowns: UnknownPieces
+    /// SentencePiece's `min_score_ - kUnkPenalty` (Float arithmetic).
+    let unknownScore: Float
+    /// SentencePiece's `max_score_` (starts at `Float.leastNormalMagnitude`, FLT_MIN, as there).
+    let maxScore: Float
+    /// The longest piece in bytes (the reference search's window).
+    let longestPiece: Int
+
+    /// Builds the model; normal, user-defined and unused pieces are searched in text.
+    ///
+    /// - Throws: `TokenizerError.unknownTokenID` when `unknownID` is not a piece, `missingByte` when byte fallback
+    ///   lacks a `<0xXX>` byte piece.
+    /// - Complexity: O(total piece bytes).
+    public init(pieces: [Piece], unknownID: UInt32, byteFallback: Bool) throws(TokenizerError) {
+        guard Int(unknownID) < pieces.count else { throw .unknownTokenID(unknownID) }
+        var searchable: [(bytes: [UInt8], id: Int32)] = []
+        var minimum = Float.greatestFiniteMagnitude, maximum = Float.leastNormalMagnitude
+        for (id, piece) in pieces.enumerated() {
+            if piece.type.isInPieceTable { searchable.append((piece.bytes, Int32(id))) }
+            if piece.type == .normal {
+                minimum = min(minimum, piece.score)
+                maximum = max(maximum, piece.score)
+            }
+        }
+        trie = PieceTrie(pieces: searchable)
+        pieceBytes = pieces.map(\.bytes)
+        scores = pieces.map(\.score)
+        types = pieces.map(\.type)
+        unknowns = try UnknownPieces(unknownID: unknownID, byteFallback: byteFallback,
+                                     pieces: pieces.map(\.bytes), types: types)
+        unknownScore = minimum - 10
+        maxScore = maximum
+        longestPiece = searchable.map(\.bytes.count).max() ?? 0
+    }
+
+    /// The ids of normalized text (SentencePiece's `Encode` after normalization).
+    ///
+    /// ```swift
+    /// model.encode(Array("▁hello".utf8))   // e.g. [22172]
+    /// ```
+    ///
+    /// - Complexity: O(n × k); see the type.
+    public func encode(_ normalized: [UInt8]) -> [UInt32] {
+        var out: [UInt32] = []
+        encode(normalized, into: &out)
+        return out
+    }
+
+    /// Appends the ids of normalized text to `out`.
+    public func encode(_ normalized: [UInt8], into out: inout [UInt32]) {
+        emit(segment(normalized), normalized, into: &out)
+    }
+
+    /// `encode` through `segmentReference` (the test oracle).
+    func encodeReference(_ normalized: [UInt8]) -> [UInt32] {
+        var out: [UInt32] = []
+        emit(segmentReference(normalized), normalized, into: &out)
+        return out
+    }
+
+    private func emit(_ path: [(start: Int, end: Int, id: UInt32)], _ bytes: [UInt8], into out: inout [UInt32]) {
+        var previousUnknown = false
+        for step in path {
+            unknowns.append(id: step.id, bytes: bytes[step.start..<step.end], previousUnknown: &previousUnknown,
+                            into: &out)
+        }
+    }
+
+    /// The score of piece `id` spanning `length` bytes.
+    ///
+    /// SentencePiece's source gives user-defined pieces `length × max_score - 0.1`, but the `sentencepiece` 0.2.3
+    /// wheel behaves as if they keep their stored score (0 in the files tested: the bonus would shift every later
+    /// path sum by 0.1 and so change how exact ties between runs of "▁" pieces round; the stored score matches it
+    /// on every tested document). `maxScore` is kept for that rule, should a newer release need it.
+    @inline(__always) private func pieceScore(_ id: Int, length: Int) -> Float {
+        scores[id]
+    }
+
+    /// The best path as (start, end, id) byte ranges, before unknown handling.
+    ///
+    /// - Complexity: O(n × k).
+    func segment(_ bytes: [UInt8]) -> [(start: Int, end: Int, id: UInt32)] {
+        let n = bytes.count
+        if n == 0 { return [] }
+        var bestScore = [Float](repeating: 0, count: n + 1)
+        var startsAt = [Int32](repeating: -1, count: n + 1)
+        var bestID = [UInt32](repeating: 0, count: n + 1)
+        var start = 0
+        while start < n {
+            let tillHere = bestScore[start]
+            let characterLength = SentencePieceUTF8.announcedLength(bytes, at: start)
+            var coveredByOne = false
+            var node = 0
+            var position = start
+            while position < n, let next = trie.child(node, bytes[position]) {
+                node = next
+                position += 1
+                guard let id = trie.piece(at: node).map(Int.init), types[id] != .unused else { continue }
+                let length = position - start
+                let candidate = pieceScore(id, length: length) + tillHere
+                if startsAt[position] < 0 || candidate > bestScore[position] {
+                    bestScore[position] = candidate
+                    startsAt[position] = Int32(start)
+                    bestID[position] = UInt32(id)
+                }
+                if length == characterLength { coveredByOne = true }
+            }
+            if !coveredByOne {
+                let end = start + characterLength
+                let candidate = unknownScore + tillHere
+                if startsAt[end] < 0 || candidate > bestScore[end] {
+                    bestScore[end] = candidate
+                    startsAt[end] = Int32(start)
+                    bestID[end] = unknowns.unknownID
+                }
+            }
+            start += characterLength
+        }
+        var path: [(start: Int, end: Int, id: UInt32)] = []
+        var end = n
+        while end > 0, startsAt[end] >= 0 {
+            let begin = Int(startsAt[end])
+            path.append((begin, end, bestID[end]))
+            end = begin
+        }
+        path.reverse()
+        return path
+    }
+
+    /// The oracle: for each end position in turn, the best of every piece ending there, found by exact lookup.
+    ///
+    /// Same scores and tie rule as `segment` (earliest start wins), but pulls candidates per end position with a
+    /// plain dictionary instead of walking the trie forward.
+    ///
+    /// - Complexity: O(n × k) dictionary lookups of up to k bytes each.
+    func segmentReference(_ bytes: [UInt8]) -> [(start: Int, end: Int, id: UInt32)] {
+        var lookup: [[UInt8]: Int] = [:]
+        for id in types.indices.reversed() where types[id].isInPieceTable && !pieceBytes[id].isEmpty {
+            lookup[pieceBytes[id]] = id  // the first id of a duplicate wins, as in the trie
+        }
+        let n = bytes.count
+        var starts: [Int] = []
+        var position = 0
+        while position < n {
+            starts.append(position)
+            position += SentencePieceUTF8.announcedLength(bytes, at: position)
+        }
+        var best: [Int: (score: Float, start: Int, id: UInt32)] = [0: (0, -1, 0)]
+        for end in starts.dropFirst() + [n] {
+            var chosen: (score: Float, start: Int, id: UInt32)?
+            for start in starts where start < end && end - start <= max(longestPiece, 4) {
+                guard let before = best[start] else { continue }
+                let characterLength = SentencePieceUTF8.announcedLength(bytes, at: start)
+                if let id = lookup[Array(bytes[start..<end])], types[id] != .unused {
+                    let candidate = pieceScore(id, length: end - start) + before.score
+                    if chosen == nil || candidate > (chosen?.score ?? 0) {
+                        chosen = (candidate, start, UInt32(id))
+                    }
+                } else if start + characterLength == end {
+                    let candidate = unknownScore + before.score
+                    if chosen == nil || candidate > (chosen?.score ?? 0) { chosen = (candidate, start, unknowns.unknownID) }
+                }
+            }
+            best[end] = chosen
+        }
+        var path: [(start: Int, end: Int, id: UInt32)] = []
+        var end = n
+        while end > 0, let step = best[end] {
+            path.append((step.start, end, step.id))
+            end = step.start
+        }
+        return path.reversed()
+    }
+}
