@@ -174,9 +174,33 @@ struct HFJSONReader {
             return try byteLevelBPE(object, at: jsonPath)
         case "WordPiece":
             return try wordPiece(object, at: jsonPath)
+        case "Unigram":
+            return try unigram(object, at: jsonPath)
         case let other:
             throw unsupported(jsonPath + ".type", "model \(other ?? "(no type)")")
         }
+    }
+
+    /// A Unigram model: `vocab` as `[[piece, score], ...]` in id order, `unk_id`, `byte_fallback`.
+    func unigram(_ object: [String: Any], at jsonPath: String) throws(TokenizerError) -> HFUnigram {
+        let vocabPath = jsonPath + ".vocab"
+        let entries = try array(object["vocab"], at: vocabPath)
+        var vocab: [(token: String, score: Double)] = []
+        vocab.reserveCapacity(entries.count)
+        for (index, entry) in entries.enumerated() {
+            let entryPath = "\(vocabPath)[\(index)]"
+            let pair = try array(entry, at: entryPath)
+            guard pair.count == 2 else { throw malformed(entryPath, "expected [piece, score]") }
+            vocab.append((try string(pair[0], at: entryPath + "[0]"), try number(pair[1], at: entryPath + "[1]")))
+        }
+        guard !isNull(object["unk_id"]) else {
+            throw unsupported(jsonPath + ".unk_id", "Unigram without unk_id (tokenizers fails on unknown characters)")
+        }
+        let unknownID = try id(object["unk_id"], at: jsonPath + ".unk_id")
+        guard Int(unknownID) < vocab.count else { throw malformed(jsonPath + ".unk_id", "unk_id \(unknownID) is not in vocab") }
+        return try HFUnigram(
+            vocab: vocab, unknownID: unknownID,
+            byteFallback: try bool(object["byte_fallback"], at: jsonPath + ".byte_fallback", default: false))
     }
 
     /// A byte-level BPE model (every vocabulary token written in the GPT-2 byte alphabet).
