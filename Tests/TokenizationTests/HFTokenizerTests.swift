@@ -91,7 +91,8 @@ private func compareIDs(
 /// Deterministic generator for the random strings: CorpusCore's SplitMix64.
 private typealias HFSplitMix = SplitMix64
 
-private let adversarialTexts: [String] = [
+/// Hard cases for any tokenizer; SentencePieceBPETests.swift uses them too.
+let adversarialTexts: [String] = [
     "", " ", "  ", "Hello world", " leading space", "   three leading", "trailing   ", "tab\there", "a\r\nb\r\n\r\n",
     "\n\n\n", " \n \n", "line\n  indented\n", String(repeating: " ", count: 300) + "x",
     String(repeating: " ", count: 1000), String(repeating: "9", count: 257), "1234567 89,000.5", "x1y22z333",
@@ -104,7 +105,8 @@ private let adversarialTexts: [String] = [
     "ﬁ ﬀ ℌ ① Ⅻ", "\u{FEFF}bom", "🙂🙃", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "a\u{200D}b\u{200C}c", "Ḁḁ ǅ ǈ",
 ]
 
-private func randomTexts(count: Int, seed: UInt64) -> [String] {
+/// Random strings over pools of hard characters; SentencePieceBPETests.swift uses them too.
+func randomTexts(count: Int, seed: UInt64) -> [String] {
     var generator = HFSplitMix(state: seed)
     let pools: [[Unicode.Scalar]] = [
         Array("abcXYZ019 '\n\r\t.,!?<>|".unicodeScalars), Array("éü\u{301}\u{308}ßĞ".unicodeScalars),
@@ -359,8 +361,8 @@ struct HFLoaderErrorTests {
             try load(document(pre: pre, model: "\"type\": \"WordPiece\""))
         }
         #expect(throws: TokenizerError.unsupportedComponent(
-            path: "t.json", jsonPath: "pre_tokenizer", component: "pre-tokenizer Metaspace")) {
-            try load(document(pre: "{\"type\": \"Metaspace\"}"))
+            path: "t.json", jsonPath: "pre_tokenizer", component: "pre-tokenizer UnicodeScripts")) {
+            try load(document(pre: "{\"type\": \"UnicodeScripts\"}"))
         }
         let added = "[{\"id\": 300, \"content\": \"<x>\", \"special\": false, \"normalized\": false, \"lstrip\": true}]"
         #expect(throws: TokenizerError.unsupportedComponent(
