@@ -45,6 +45,18 @@ public struct SentencePieceBPE: Sendable {
     public let byteFallback: Bool
     /// Emit a pre-token found whole in the vocabulary before merging.
     public let ignoreMerges: Bool
+    /// The id of `▁` when a pre-token can be merged word by word, cut before every `▁` symbol that follows
+    /// another symbol; else nil.
+    ///
+    /// Why: Llama-2 and Mistral files have no pre-tokenizer (or Metaspace without split), so a whole document is
+    /// one pre-token and `tokenizers` runs one heap merge over all of it. When no vocabulary string has `▁` after
+    /// another scalar, no merge can join the symbols on the two sides of such a cut (the merged string would be
+    /// such a token: every symbol's string but `▁` itself ends in another scalar, `<unk>` and `<0xAB>` included),
+    /// so merging each word alone gives the same ids, and a word of a few symbols merges in place
+    /// with a linear scan, without the heap's arrays. Checked when the model is built; requires `▁` in the
+    /// vocabulary (the pending unknown token is then written before it, as without the cut) and no
+    /// `ignoreMerges` (which looks at the whole pre-token).
+    let wordSpaceID: UInt32?
 
     /// Builds the model from token strings (UTF-8) by id and merges as id triples in rank order (rank = index).
     ///
@@ -98,6 +110,28 @@ public struct SentencePieceBPE: Sendable {
         self.fuseUnknown = fuseUnknown
         self.byteFallback = byteFallback
         self.ignoreMerges = ignoreMerges
+        let space: [UInt8] = [0xE2, 0x96, 0x81]  // ▁ U+2581
+        if let spaceID = ids[space], !ignoreMerges,
+            !tokens.contains(where: { SentencePieceBPE.hasSpaceAfterOtherScalar($0, space: space) })
+        {
+            self.wordSpaceID = spaceID
+        } else {
+            self.wordSpaceID = nil
+        }
+    }
+
+    /// Whether `token` has `space` right after a scalar that is not `space`.
+    static func hasSpaceAfterOtherScalar(_ token: [UInt8], space: [UInt8]) -> Bool {
+        var i = 1
+        while i + space.count <= token.count {
+            if token[i] == space[0] && token[i..<(i + space.count)].elementsEqual(space)
+                && !(i >= space.count && token[(i - space.count)..<i].elementsEqual(space))
+            {
+                return true
+            }
+            i += 1
+        }
+        return false
     }
 
     /// The byte-fallback token of `byte`: `<0x0A>` for 0x0A (as Rust's `format!("<{b:#04X}>")` spells it).
@@ -151,11 +185,37 @@ public struct SentencePieceBPE: Sendable {
             out.append(whole)
             return
         }
-        pairTable.merge(initialSymbols(piece), into: &out, heapThreshold: heapThreshold)
+        guard let spaceID = wordSpaceID else {
+            pairTable.merge(initialSymbols(piece), into: &out, heapThreshold: heapThreshold)
+            return
+        }
+        var wordStarts: [Int] = []
+        var symbols = initialSymbols(piece, wordSpaceID: spaceID, wordStarts: &wordStarts)
+        wordStarts.append(symbols.count)
+        symbols.withUnsafeMutableBufferPointer { buffer in
+            var start = 0
+            for end in wordStarts {
+                let word = UnsafeMutableBufferPointer(rebasing: buffer[start..<end])
+                if word.count > heapThreshold {
+                    pairTable.mergeWithHeap(Array(word), into: &out)
+                } else {
+                    let count = pairTable.mergeInPlace(word)
+                    out.append(contentsOf: word[0..<count])
+                }
+                start = end
+            }
+        }
     }
 
     /// The symbols before merging, as `tokenizers`' `merge_word` builds its `Word`.
     func initialSymbols(_ piece: ArraySlice<UInt8>) -> [UInt32] {
+        var wordStarts: [Int] = []
+        return initialSymbols(piece, wordSpaceID: nil, wordStarts: &wordStarts)
+    }
+
+    /// `initialSymbols`; with `wordSpaceID`, also the index of each symbol `wordSpaceID` (`▁`) that follows
+    /// another symbol: where a word starts (see `wordSpaceID`).
+    func initialSymbols(_ piece: ArraySlice<UInt8>, wordSpaceID: UInt32?, wordStarts: inout [Int]) -> [UInt32] {
         var symbols: [UInt32] = []
         symbols.reserveCapacity(piece.count)
         var pendingUnknown = false  // an unknown token not yet written (written before the next known scalar)
@@ -178,6 +238,9 @@ public struct SentencePieceBPE: Sendable {
                 if id != .max {
                     if pendingUnknown, let unknownID { symbols.append(unknownID) }
                     pendingUnknown = false
+                    // A cut after a symbol other than ▁ (a scalar, the unknown token, a byte token; a dropped
+                    // scalar leaves none, so its neighbours stay together).
+                    if id == wordSpaceID, let last = symbols.last, last != id { wordStarts.append(symbols.count) }
                     symbols.append(id)
                     continue
                 }
@@ -239,6 +302,42 @@ public struct SentencePieceBPE: Sendable {
             partIDs.remove(at: chosen.index + 1)
         }
         return partIDs
+    }
+}
+
+extension PairTable {
+    /// Merges a short run of symbols in place (as `mergeLinear`) and returns how many are left at its start.
+    ///
+    /// No allocation: the pair values live in a temporary (stack) buffer. For the words of a few symbols that
+    /// `SentencePieceBPE` merges one by one.
+    ///
+    /// - Complexity: O(n²) lookups at worst for n = parts.count.
+    func mergeInPlace(_ parts: UnsafeMutableBufferPointer<UInt32>) -> Int {
+        var n = parts.count
+        if n < 2 { return n }
+        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: n - 1) { pairs in
+            for k in 0..<(n - 1) { pairs[k] = pairValue(parts[k], parts[k + 1]) }
+            while n > 1 {
+                var best = UInt64.max
+                var bestIndex = -1
+                for k in 0..<(n - 1) where pairs[k] < best {  // strict: the leftmost of equal ranks
+                    best = pairs[k]
+                    bestIndex = k
+                }
+                if bestIndex < 0 { break }
+                parts[bestIndex] = UInt32(truncatingIfNeeded: best)
+                var k = bestIndex + 1
+                while k < n - 1 {
+                    parts[k] = parts[k + 1]
+                    pairs[k - 1] = pairs[k]
+                    k += 1
+                }
+                n -= 1
+                if bestIndex > 0 { pairs[bestIndex - 1] = pairValue(parts[bestIndex - 1], parts[bestIndex]) }
+                if bestIndex < n - 1 { pairs[bestIndex] = pairValue(parts[bestIndex], parts[bestIndex + 1]) }
+            }
+            return n
+        }
     }
 }
 
