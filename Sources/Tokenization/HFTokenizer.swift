@@ -103,7 +103,7 @@ public struct HFTokenizer: Sendable {
     public init(json data: Data, path: String) throws(TokenizerError) {
         let object: Any
         do {
-            object = try JSONSerialization.jsonObject(with: data)
+            object = try JSONSerialization.jsonObject(with: HFJSONReader.escapingByteOrderMarks(data))
         } catch {
             throw .malformedJSON(path: path, jsonPath: "$", reason: "\(error)")
         }
@@ -112,7 +112,7 @@ public struct HFTokenizer: Sendable {
         let normalizer = try reader.normalizer(root["normalizer"], at: "normalizer")
         let preTokenizer = try reader.preTokenizer(root["pre_tokenizer"], at: "pre_tokenizer")
         let decoder = try reader.decoder(root["decoder"], at: "decoder")
-        let model = try reader.model(root["model"], at: "model")
+        let model = try reader.model(root["model"], at: "model", byteLevel: containsByteLevel(preTokenizer))
         let added = try reader.addedTokens(root["added_tokens"], at: "added_tokens")
         self.init(normalizer: normalizer, preTokenizer: preTokenizer, model: model, decoder: decoder, addedTokens: added)
     }

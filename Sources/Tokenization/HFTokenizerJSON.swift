@@ -126,6 +126,10 @@ struct HFJSONReader {
             return try split(object, at: jsonPath)
         case let generic where HFJSONReader.genericPreTokenizerTypes.contains(generic):
             return try genericPreTokenizer(object, type: generic, at: jsonPath)
+        case "Metaspace":  // HFMetaspace.swift
+            let options = try metaspace(object, at: jsonPath)
+            return HFMetaspacePreTokenizer(
+                replacement: options.replacement, prependScheme: options.scheme, split: options.split)
         case let other:
             throw unsupported(jsonPath, "pre-tokenizer \(other)")
         }
@@ -165,13 +169,15 @@ struct HFJSONReader {
 
     // MARK: models
 
-    func model(_ value: Any?, at jsonPath: String) throws(TokenizerError) -> any HFModel {
+    /// The model; a BPE is byte-level (`MergeBPE`) when `byteLevel` (the pre-tokenizer has a ByteLevel step),
+    /// else over vocabulary strings (`SentencePieceBPE`, in HFSentencePieceBPE.swift).
+    func model(_ value: Any?, at jsonPath: String, byteLevel: Bool = true) throws(TokenizerError) -> any HFModel {
         let object = try object(value, at: jsonPath)
         // `type` may be absent in old files; BPE is then recognized by its merges.
         let kind = try string(object["type"], at: jsonPath + ".type", default: object["merges"] != nil ? "BPE" : nil)
         switch kind {
         case "BPE":
-            return try byteLevelBPE(object, at: jsonPath)
+            return byteLevel ? try byteLevelBPE(object, at: jsonPath) : try sentencePieceBPE(object, at: jsonPath)
         case "WordPiece":
             return try wordPiece(object, at: jsonPath)
         case "Unigram":
@@ -300,6 +306,8 @@ struct HFJSONReader {
             return HFByteLevelDecoder()
         case "WordPiece":
             return try wordPieceDecoder(object, at: jsonPath)
+        case let kind where ["Replace", "ByteFallback", "Fuse", "Strip", "Metaspace"].contains(kind):
+            return try stringDecoder(kind, object, at: jsonPath)  // HFDecoders.swift
         case let other:
             throw unsupported(jsonPath, "decoder \(other)")
         }

@@ -159,29 +159,7 @@ public struct MergeBPE: Sendable {
             out.append(whole)
             return
         }
-        if n > heapThreshold {
-            mergeWithHeap(piece.map { byteIDs[Int($0)] }, into: &out)
-            return
-        }
-        var parts = piece.map { byteIDs[Int($0)] }
-        // pairs[k] is the (rank << 32 | merged) of parts[k], parts[k + 1], or UInt64.max without a merge.
-        var pairs = [UInt64](repeating: .max, count: n - 1)
-        for k in 0..<(n - 1) { pairs[k] = pairValue(parts[k], parts[k + 1]) }
-        while !pairs.isEmpty {
-            var best = UInt64.max
-            var bestIndex = -1
-            for k in 0..<pairs.count where pairs[k] < best {  // strict: the leftmost of equal ranks
-                best = pairs[k]
-                bestIndex = k
-            }
-            if bestIndex < 0 { break }
-            parts[bestIndex] = UInt32(truncatingIfNeeded: best)
-            parts.remove(at: bestIndex + 1)
-            pairs.remove(at: bestIndex)
-            if bestIndex > 0 { pairs[bestIndex - 1] = pairValue(parts[bestIndex - 1], parts[bestIndex]) }
-            if bestIndex < pairs.count { pairs[bestIndex] = pairValue(parts[bestIndex], parts[bestIndex + 1]) }
-        }
-        out.append(contentsOf: parts)
+        pairTable.merge(piece.map { byteIDs[Int($0)] }, into: &out, heapThreshold: heapThreshold)
     }
 
     /// The ids of one pre-token; see `encodePiece(_:into:)`.
@@ -219,65 +197,6 @@ public struct MergeBPE: Sendable {
             parts.remove(at: chosen.index + 1)
         }
         return parts.compactMap { ids[$0] }
-    }
-
-    /// Lowest-rank-first merging over a doubly linked list of parts with a heap of (rank, start) keys.
-    ///
-    /// The key's order is the linear scan's choice: lowest rank, then leftmost. An entry is current iff the part
-    /// at `start` is alive and its pair with the next part still has that rank; a rank names exactly one
-    /// (left, right) pair, so equal ranks mean the same pair. Stale entries are skipped when popped.
-    /// Merge ranks must stay below 2^24 (the key's rank field); larger ranks fall back to the linear scan.
-    ///
-    /// - Complexity: O(n log n) for n initial parts.
-    private func mergeWithHeap(_ initial: [UInt32], into out: inout [UInt32]) {
-        let n = initial.count
-        var ids = initial
-        var next = (0..<n).map { $0 + 1 }       // start of the next part (n: none)
-        var prev = (0..<n).map { $0 - 1 }       // start of the previous part (-1: none)
-        var pair = [UInt64](repeating: .max, count: n)  // (rank << 32 | merged) of this part and the next
-        var heap = MinHeap(capacity: 2 * n)
-        defer { heap.deallocate() }
-        for i in 0..<(n - 1) {
-            pair[i] = pairValue(ids[i], ids[i + 1])
-            if pair[i] != .max {
-                guard pair[i] >> 32 < 1 << 24 else {
-                    var linear: [UInt32] = []
-                    encodePiece(initial.map { tokens[Int($0)] }.reduce(into: [UInt8]()) { $0 += $1 }[...],
-                                into: &linear, heapThreshold: .max)
-                    out.append(contentsOf: linear)
-                    return
-                }
-                heap.appendUnordered(MinHeap.key(rank: UInt32(pair[i] >> 32), start: i))
-            }
-        }
-        heap.heapify()
-        while let key = heap.popMin() {
-            let start = MinHeap.start(of: key)
-            let value = pair[start]
-            guard value != .max, UInt32(value >> 32) == MinHeap.rank(of: key) else { continue }  // stale
-            let middle = next[start]
-            let end = next[middle]
-            ids[start] = UInt32(truncatingIfNeeded: value)
-            next[start] = end
-            if end < n { prev[end] = start }
-            pair[middle] = .max
-            pair[start] = end < n ? pairValue(ids[start], ids[end]) : .max
-            if pair[start] != .max { heap.push(MinHeap.key(rank: UInt32(pair[start] >> 32), start: start)) }
-            let before = prev[start]
-            if before >= 0 {
-                pair[before] = pairValue(ids[before], ids[start])
-                if pair[before] != .max { heap.push(MinHeap.key(rank: UInt32(pair[before] >> 32), start: before)) }
-            }
-        }
-        var part = 0
-        while part < n {
-            out.append(ids[part])
-            part = next[part]
-        }
-    }
-
-    @inline(__always) private func pairValue(_ left: UInt32, _ right: UInt32) -> UInt64 {
-        pairTable.value(UInt64(left) << 32 | UInt64(right))
     }
 }
 
@@ -324,5 +243,119 @@ struct PairTable: Sendable {
                 i = (i + 1) & mask
             }
         }
+    }
+}
+
+// MARK: - Merging an id sequence
+
+extension PairTable {
+    /// Merges `parts` by merge rank as `tokenizers`' `Word::merge_all` does, appending the result to `out`.
+    ///
+    /// The adjacent pair with the lowest rank is replaced by its merged id, the leftmost on ties, until no
+    /// adjacent pair has a merge. Every merge-ranked BPE shares this: the byte-level `MergeBPE` starts from one
+    /// id per byte, `SentencePieceBPE` from one id per scalar (or its byte-fallback ids).
+    ///
+    /// ```swift
+    /// table.merge([97, 98, 99], into: &out, heapThreshold: 96)   // "ab" then "abc" if both merges exist
+    /// ```
+    ///
+    /// - Complexity: O(n log n) for n = parts.count above `heapThreshold`, O(n²) worst case below it (where the
+    ///   linear scan over a short array is faster than the heap's bookkeeping).
+    func merge(_ parts: [UInt32], into out: inout [UInt32], heapThreshold: Int) {
+        if parts.count < 2 {
+            out.append(contentsOf: parts)
+        } else if parts.count > heapThreshold {
+            mergeWithHeap(parts, into: &out)
+        } else {
+            mergeLinear(parts, into: &out)
+        }
+    }
+
+    /// The linear scan: every round finds the lowest pair value left to right.
+    func mergeLinear(_ initial: [UInt32], into out: inout [UInt32]) {
+        var parts = initial
+        let n = parts.count
+        if n < 2 {
+            out.append(contentsOf: parts)
+            return
+        }
+        // pairs[k] is the (rank << 32 | merged) of parts[k], parts[k + 1], or UInt64.max without a merge.
+        var pairs = [UInt64](repeating: .max, count: n - 1)
+        for k in 0..<(n - 1) { pairs[k] = pairValue(parts[k], parts[k + 1]) }
+        while !pairs.isEmpty {
+            var best = UInt64.max
+            var bestIndex = -1
+            for k in 0..<pairs.count where pairs[k] < best {  // strict: the leftmost of equal ranks
+                best = pairs[k]
+                bestIndex = k
+            }
+            if bestIndex < 0 { break }
+            parts[bestIndex] = UInt32(truncatingIfNeeded: best)
+            parts.remove(at: bestIndex + 1)
+            pairs.remove(at: bestIndex)
+            if bestIndex > 0 { pairs[bestIndex - 1] = pairValue(parts[bestIndex - 1], parts[bestIndex]) }
+            if bestIndex < pairs.count { pairs[bestIndex] = pairValue(parts[bestIndex], parts[bestIndex + 1]) }
+        }
+        out.append(contentsOf: parts)
+    }
+
+    /// Lowest-rank-first merging over a doubly linked list of parts with a heap of (rank, start) keys.
+    ///
+    /// The key's order is the linear scan's choice: lowest rank, then leftmost. An entry is current iff the part
+    /// at `start` is alive and its pair with the next part still has that rank; a rank names exactly one
+    /// (left, right) pair, so equal ranks mean the same pair. Stale entries are skipped when popped.
+    /// Merge ranks must stay below 2^24 (the key's rank field); larger ranks fall back to the linear scan.
+    ///
+    /// - Complexity: O(n log n) for n initial parts.
+    func mergeWithHeap(_ initial: [UInt32], into out: inout [UInt32]) {
+        let n = initial.count
+        if n < 2 {
+            out.append(contentsOf: initial)
+            return
+        }
+        var ids = initial
+        var next = (0..<n).map { $0 + 1 }       // start of the next part (n: none)
+        var prev = (0..<n).map { $0 - 1 }       // start of the previous part (-1: none)
+        var pair = [UInt64](repeating: .max, count: n)  // (rank << 32 | merged) of this part and the next
+        var heap = MinHeap(capacity: 2 * n)
+        defer { heap.deallocate() }
+        for i in 0..<(n - 1) {
+            pair[i] = pairValue(ids[i], ids[i + 1])
+            if pair[i] != .max {
+                guard pair[i] >> 32 < 1 << 24 else {
+                    mergeLinear(initial, into: &out)
+                    return
+                }
+                heap.appendUnordered(MinHeap.key(rank: UInt32(pair[i] >> 32), start: i))
+            }
+        }
+        heap.heapify()
+        while let key = heap.popMin() {
+            let start = MinHeap.start(of: key)
+            let value = pair[start]
+            guard value != .max, UInt32(value >> 32) == MinHeap.rank(of: key) else { continue }  // stale
+            let middle = next[start]
+            let end = next[middle]
+            ids[start] = UInt32(truncatingIfNeeded: value)
+            next[start] = end
+            if end < n { prev[end] = start }
+            pair[middle] = .max
+            pair[start] = end < n ? pairValue(ids[start], ids[end]) : .max
+            if pair[start] != .max { heap.push(MinHeap.key(rank: UInt32(pair[start] >> 32), start: start)) }
+            let before = prev[start]
+            if before >= 0 {
+                pair[before] = pairValue(ids[before], ids[start])
+                if pair[before] != .max { heap.push(MinHeap.key(rank: UInt32(pair[before] >> 32), start: before)) }
+            }
+        }
+        var part = 0
+        while part < n {
+            out.append(ids[part])
+            part = next[part]
+        }
+    }
+
+    @inline(__always) func pairValue(_ left: UInt32, _ right: UInt32) -> UInt64 {
+        value(UInt64(left) << 32 | UInt64(right))
     }
 }

@@ -94,6 +94,7 @@ func compareIDs(
 /// Deterministic generator for the random strings: CorpusCore's SplitMix64.
 private typealias HFSplitMix = SplitMix64
 
+/// Hard cases for any tokenizer; SentencePieceBPETests.swift uses them too.
 let adversarialTexts: [String] = [
     "", " ", "  ", "Hello world", " leading space", "   three leading", "trailing   ", "tab\there", "a\r\nb\r\n\r\n",
     "\n\n\n", " \n \n", "line\n  indented\n", String(repeating: " ", count: 300) + "x",
@@ -107,6 +108,7 @@ let adversarialTexts: [String] = [
     "ﬁ ﬀ ℌ ① Ⅻ", "\u{FEFF}bom", "🙂🙃", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "a\u{200D}b\u{200C}c", "Ḁḁ ǅ ǈ",
 ]
 
+/// Random strings over pools of hard characters; SentencePieceBPETests.swift uses them too.
 func randomTexts(count: Int, seed: UInt64) -> [String] {
     var generator = HFSplitMix(state: seed)
     let pools: [[Unicode.Scalar]] = [

@@ -415,7 +415,7 @@ struct SentencePieceOracleTests {
                 // Unused pieces resegment by where they were queued, which the oracle cannot follow exactly.
                 UnigramModel.Piece(bytes: piece.bytes, score: piece.score, type: piece.type == .unused ? .normal : piece.type)
             }
-            let bpe = try SentencePieceBPE(pieces: pieces.map(\.bytes), scores: pieces.map(\.score),
+            let bpe = try SentencePieceScoreBPE(pieces: pieces.map(\.bytes), scores: pieces.map(\.score),
                                            types: pieces.map(\.type), unknownID: 0, byteFallback: false)
             for _ in 0..<20 {
                 let length = round % 10 == 0 ? Int.random(in: 100...300, using: &generator)

@@ -19,7 +19,7 @@ import SwiftProtobuf
 public struct SentencePieceModel: TokenEncoder {
     /// The segmentation algorithm of the file (`TrainerSpec.model_type`).
     enum Algorithm: Sendable {
-        case bpe(SentencePieceBPE)
+        case bpe(SentencePieceScoreBPE)
         case unigram(UnigramModel)
     }
 
@@ -121,7 +121,7 @@ public struct SentencePieceModel: TokenEncoder {
         do throws(TokenizerError) {
             switch trainer.modelType {
             case .bpe:
-                algorithm = .bpe(try SentencePieceBPE(pieces: pieces, scores: scores, types: types,
+                algorithm = .bpe(try SentencePieceScoreBPE(pieces: pieces, scores: scores, types: types,
                                                       unknownID: unknown, byteFallback: trainer.byteFallback))
             case .unigram:
                 let list = pieces.indices.map { UnigramModel.Piece(bytes: pieces[$0], score: scores[$0], type: types[$0]) }

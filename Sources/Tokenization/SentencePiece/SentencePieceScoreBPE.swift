@@ -9,13 +9,13 @@
 /// fallback, or one unknown id per run.
 ///
 /// ```swift
-/// let bpe = try SentencePieceBPE(pieces: pieces, scores: scores, types: types, unknownID: 0, byteFallback: true)
+/// let bpe = try SentencePieceScoreBPE(pieces: pieces, scores: scores, types: types, unknownID: 0, byteFallback: true)
 /// bpe.encode(Array("▁hello".utf8))   // e.g. [22557]
 /// ```
 ///
 /// - Complexity: O(n log n) for n normalized bytes: the candidate pairs are kept in a heap, so a long run of one
 ///   character does not cost O(n²).
-struct SentencePieceBPE: Sendable {
+struct SentencePieceScoreBPE: Sendable {
     /// Normal, user-defined and unused pieces (SentencePiece's `pieces_`).
     let trie: PieceTrie
     /// The bytes of each piece by id.
