@@ -105,7 +105,15 @@ public struct MergeBPE: Sendable {
         var byteIDs: [UInt32] = []
         byteIDs.reserveCapacity(256)
         for byte in 0..<256 {
-            guard let id = ids[[UInt8(byte)]] else { throw .missingByte(UInt8(byte)) }
+            // Bytes that never occur in UTF-8 (0xC0, 0xC1, 0xF5–0xFF) may lack a token (DeepSeek-LLM's files omit
+            // them): text reaches the model as valid UTF-8, so they are never looked up.
+            guard let id = ids[[UInt8(byte)]] else {
+                if byte == 0xC0 || byte == 0xC1 || byte >= 0xF5 {
+                    byteIDs.append(UInt32.max)
+                    continue
+                }
+                throw .missingByte(UInt8(byte))
+            }
             byteIDs.append(id)
         }
         var table: [UInt64: UInt64] = [:]
