@@ -248,6 +248,12 @@ public struct HFTokenizer: Sendable {
         var bytes = Array(segment)
         if let normalizer { bytes = normalizer.normalize(bytes) }
         if bytes.isEmpty { return }
+        if let scanner = preTokenizer as? any HFPieceScanner, let model = model as? any HFBufferEncodingModel {
+            bytes.withUnsafeBufferPointer { buffer in  // no array per piece (WordPiece behind a BERT scanner)
+                scanner.forEachPiece(buffer) { model.encode(UnsafeBufferPointer(rebasing: buffer[$0]), into: &out) }
+            }
+            return
+        }
         let pieces = preTokenizer?.preTokenize([bytes]) ?? [bytes]
         for piece in pieces where !piece.isEmpty {
             model.encode(piece: piece, into: &out)

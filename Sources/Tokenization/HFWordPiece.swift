@@ -17,7 +17,7 @@ import CorpusCore
 ///
 /// - Complexity: building is O(total vocabulary bytes); encoding a word of n bytes is O(n) expected
 ///   (each trie step is one hash probe).
-public struct HFWordPiece: HFModel {
+public struct HFWordPiece: HFBufferEncodingModel {
     /// The vocabulary strings by id (empty where an id is unused).
     public let tokens: [[UInt8]]
     /// The id of each vocabulary string.
@@ -96,8 +96,8 @@ public struct HFWordPiece: HFModel {
         let first = out.count
         var start = 0
         while start < word.count {
-            let trie = start == 0 ? starts : continuations
-            guard let (id, end) = trie.longestMatch(word, from: start) else {
+            let match = start == 0 ? starts.longestMatch(word, from: start) : continuations.longestMatch(word, from: start)
+            guard let (id, end) = match else {
                 out.removeSubrange(first...)
                 out.append(unknownID)
                 return

@@ -324,6 +324,13 @@ struct WordPieceReferenceTests {
         let answer = try askWordPiece(WPRequest(fixture: name, texts: synthetic))
         let ours = synthetic.map { tokenizer.encode($0) }
         #expect(compareStrings(name, synthetic, ours: ours, theirs: answer.ids ?? []) == 0)
+        // The scanner path (byte ranges straight into WordPiece) equals the array-per-piece path.
+        let preTokenizer = try #require(tokenizer.preTokenizer)
+        #expect(preTokenizer is any HFPieceScanner)
+        let arrayPath = HFTokenizer(
+            normalizer: tokenizer.normalizer, preTokenizer: HFPreTokenizerSequence([preTokenizer]),
+            model: tokenizer.model, decoder: tokenizer.decoder, addedTokens: tokenizer.addedTokens)
+        #expect(synthetic.map { arrayPath.encode($0) } == ours, "the array path differs from the scanner path")
         let decoded = try ours.map { try tokenizer.decodeString($0) }
         #expect(compareStrings(name + " decode", synthetic, ours: decoded.map { Array($0.utf8) },
                                theirs: (answer.decoded ?? []).map { Array($0.utf8) }) == 0)
