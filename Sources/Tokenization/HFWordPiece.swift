@@ -36,7 +36,8 @@ public struct HFWordPiece: HFBufferEncodingModel {
     /// Builds the model from vocabulary strings (UTF-8) and ids.
     ///
     /// - Throws: `TokenizerError.unsupportedComponent` when `unkToken` is not in the vocabulary (every
-    ///   unknown word would fail in `tokenizers` too); `.malformedJSON` for an id used twice or far too large.
+    ///   unknown word would fail in `tokenizers` too) or when an id below the largest has no entry;
+    ///   `.malformedJSON` for an id used twice or far too large.
     public init(
         vocab: [([UInt8], UInt32)], unkToken: [UInt8], prefix: [UInt8] = Array("##".utf8),
         maxInputCharsPerWord: Int = 100, path: String = "", jsonPath: String = "model"
@@ -56,6 +57,14 @@ public struct HFWordPiece: HFBufferEncodingModel {
             }
             tokens[Int(id)] = bytes
             ids[bytes] = id
+        }
+        // Foundation's JSON reader keys objects by `String`, which compares by canonical equivalence: two vocabulary
+        // keys such as "é" and "e\u{301}" would silently become one. Ids are contiguous in real files, so a hole
+        // shows such a loss; refuse the file rather than encode with a vocabulary that lost an entry.
+        if let hole = tokens.firstIndex(where: \.isEmpty) {
+            throw .unsupportedComponent(
+                path: path, jsonPath: jsonPath + ".vocab",
+                component: "WordPiece vocabulary with no entry for id \(hole) (canonically equivalent keys read as one?)")
         }
         guard let unknownID = ids[unkToken] else {
             throw .unsupportedComponent(

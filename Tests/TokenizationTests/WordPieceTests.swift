@@ -163,6 +163,14 @@ struct WordPieceUnitTests {
         }
     }
 
+    @Test func vocabularyWithAHoleIsRefused() {
+        #expect(throws: TokenizerError.unsupportedComponent(
+            path: "", jsonPath: "model.vocab",
+            component: "WordPiece vocabulary with no entry for id 1 (canonically equivalent keys read as one?)")) {
+            try HFWordPiece(vocab: [(Array("[UNK]".utf8), 0), (Array("a".utf8), 2)], unkToken: Array("[UNK]".utf8))
+        }
+    }
+
     @Test("trie encoding equals tokenizers' loop on random vocabularies and words (property)")
     func fastEqualsReference() throws {
         var generator = SplitMix64(state: 21)
@@ -299,6 +307,32 @@ struct HFGenericComponentReferenceTests {
         #expect(compareStrings(name, inputs, ours: ours.map { $0.map { Array($0.utf8) } },
                                theirs: theirs.map { $0.map { Array($0.utf8) } }) == 0)
         print("\(name): compared \(inputs.count) inputs (every scalar included)")
+    }
+
+    /// Foundation's NFD is not the reference here: it orders the marks of "\u{F81}\u{301}" as 301, F71, F80
+    /// (F81 is a starter that decomposes into non-starters), and it decomposes scalars newer than Unicode 9.0.
+    @Test("Unicode 9.0 NFD equals tokenizers' NFD on every scalar and on random runs of combining marks")
+    func decompositionMatches() throws {
+        var generator = SplitMix64(state: 5)
+        // Starters that decompose (some into non-starters only), marks of many classes, Hangul, astral, newer.
+        let pool: [UInt32] = [0x61, 0xE9, 0x1E69, 0x1EA5, 0x301, 0x323, 0x308, 0x334, 0x345, 0x5B0, 0x94D, 0x93C,
+                              0x3099, 0xAC01, 0x1100, 0x1161, 0x11A8, 0x1DFA, 0x1E944, 0x11938, 0x1D15E, 0x1D160,
+                              0x2F800, 0x1F600, 0x4E00, 0xF73, 0xF75, 0xF81, 0x10A3F, 0x16FF0, 0x1E2EC, 0x344]
+        var random: [String] = []
+        for _ in 0..<5000 {
+            var text = String.UnicodeScalarView()
+            for _ in 0..<Int.random(in: 0...10, using: &generator) {
+                if let scalar = Unicode.Scalar(pool[Int.random(in: 0..<pool.count, using: &generator)]) {
+                    text.append(scalar)
+                }
+            }
+            random.append(String(text))
+        }
+        let inputs = random + everyScalarChunks + bertAdversarialTexts
+        let theirs = try askWordPiece(WPRequest(component: ["normalizer": component("NFD")], inputs: inputs))
+            .normalized ?? []
+        let ours = inputs.map { canonicalDecomposition(Array($0.utf8)) }
+        #expect(compareStrings("NFD (Unicode 9.0)", inputs, ours: ours, theirs: theirs.map { Array($0.utf8) }) == 0)
     }
 
     @Test func unsupportedReplaceRegexNamesItsPath() {
