@@ -64,7 +64,8 @@ public struct HFWordPiece: HFBufferEncodingModel {
         if let hole = tokens.firstIndex(where: \.isEmpty) {
             throw .unsupportedComponent(
                 path: path, jsonPath: jsonPath + ".vocab",
-                component: "WordPiece vocabulary with no entry for id \(hole) (canonically equivalent keys read as one?)")
+                component: "WordPiece vocabulary with no entry for id \(hole) "
+                    + "(canonically equivalent keys read as one?)")
         }
         guard let unknownID = ids[unkToken] else {
             throw .unsupportedComponent(
@@ -105,7 +106,8 @@ public struct HFWordPiece: HFBufferEncodingModel {
         let first = out.count
         var start = 0
         while start < word.count {
-            let match = start == 0 ? starts.longestMatch(word, from: start) : continuations.longestMatch(word, from: start)
+            let match = start == 0
+                ? starts.longestMatch(word, from: start) : continuations.longestMatch(word, from: start)
             guard let (id, end) = match else {
                 out.removeSubrange(first...)
                 out.append(unknownID)

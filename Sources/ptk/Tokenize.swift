@@ -8,7 +8,7 @@ import Tokenization
 /// Where the tokenizer comes from: a .tiktoken file plus the named encoding that gives its pattern and
 /// special tokens (the file holds neither).
 struct TokenizerOptions: ParsableArguments {
-    @Option(help: "Tokenizer file: a HF tokenizer.json (byte-level BPE family) or a .tiktoken rank file.")
+    @Option(help: "Tokenizer file: a HF tokenizer.json (byte-level BPE or BERT WordPiece) or a .tiktoken rank file.")
     var tokenizer: String
 
     @Option(help: ArgumentHelp("Encoding the file belongs to: cl100k_base, o200k_base, r50k_base or gpt2 "

@@ -120,8 +120,8 @@ private func compareStrings<T: Equatable>(
         mismatches += 1
         if mismatches <= 5 {
             let input = inputs[index].unicodeScalars.prefix(40).map { String($0.value, radix: 16) }
-            Issue.record(Comment(rawValue: "\(label): input \(index) \(input) differs:\n ours \(pair.0)\n ref  \(pair.1)"),
-                         sourceLocation: sourceLocation)
+            let message = "\(label): input \(index) \(input) differs:\n ours \(pair.0)\n ref  \(pair.1)"
+            Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
         }
     }
     return mismatches
@@ -187,7 +187,8 @@ struct WordPieceUnitTests {
             let prefix = round % 5 == 4 ? "" : "##"
             let wp = try HFWordPiece(
                 vocab: words.sorted().enumerated().map { (Array($1.utf8), UInt32($0)) },
-                unkToken: Array("[UNK]".utf8), prefix: Array(prefix.utf8), maxInputCharsPerWord: round % 3 == 0 ? 8 : 100)
+                unkToken: Array("[UNK]".utf8), prefix: Array(prefix.utf8),
+                maxInputCharsPerWord: round % 3 == 0 ? 8 : 100)
             for _ in 0..<200 {
                 var word = ""
                 for _ in 0..<Int.random(in: 1...14, using: &generator) {
@@ -223,7 +224,8 @@ struct HFGenericPreTokenizerUnitTests {
     }
 
     @Test func whitespaceAndBert() {
-        #expect(pieces(HFWhitespacePreTokenizer(), "Hey, friend!!  ça_va?") == ["Hey", ",", "friend", "!!", "ça_va", "?"])
+        #expect(pieces(HFWhitespacePreTokenizer(), "Hey, friend!!  ça_va?")
+            == ["Hey", ",", "friend", "!!", "ça_va", "?"])
         #expect(pieces(HFBertPreTokenizer(), "Hey friend!     How are you?!?")
             == ["Hey", "friend", "!", "How", "are", "you", "?", "!", "?"])
         #expect(pieces(HFBertPreTokenizer(), "$5+x") == ["$", "5", "+", "x"])
@@ -236,10 +238,12 @@ struct HFGenericPreTokenizerUnitTests {
 /// Normalizer components compared on every scalar and on the adversarial and random texts.
 private let normalizerCases: [(String, JSONValue)] = [
     ("BertNormalizer defaults", component("BertNormalizer", [
-        "clean_text": .bool(true), "handle_chinese_chars": .bool(true), "strip_accents": .null, "lowercase": .bool(true),
+        "clean_text": .bool(true), "handle_chinese_chars": .bool(true), "strip_accents": .null,
+        "lowercase": .bool(true),
     ])),
     ("BertNormalizer cased", component("BertNormalizer", [
-        "clean_text": .bool(true), "handle_chinese_chars": .bool(true), "strip_accents": .null, "lowercase": .bool(false),
+        "clean_text": .bool(true), "handle_chinese_chars": .bool(true), "strip_accents": .null,
+        "lowercase": .bool(false),
     ])),
     ("BertNormalizer strip only", component("BertNormalizer", [
         "clean_text": .bool(false), "handle_chinese_chars": .bool(false), "strip_accents": .bool(true),
@@ -290,7 +294,8 @@ struct HFGenericComponentReferenceTests {
         let theirs = try askWordPiece(WPRequest(component: ["normalizer": spec], inputs: inputs)).normalized ?? []
         let ours = inputs.map { String(decoding: normalizer.normalize(Array($0.utf8)), as: UTF8.self) }
         // Compare bytes: String's == is canonical equivalence, which would hide an NFD difference.
-        #expect(compareStrings(name, inputs, ours: ours.map { Array($0.utf8) }, theirs: theirs.map { Array($0.utf8) }) == 0)
+        let theirBytes = theirs.map { Array($0.utf8) }
+        #expect(compareStrings(name, inputs, ours: ours.map { Array($0.utf8) }, theirs: theirBytes) == 0)
         print("\(name): compared \(inputs.count) inputs (every scalar included)")
     }
 
