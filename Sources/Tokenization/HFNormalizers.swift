@@ -101,37 +101,130 @@ public struct HFBertNormalizer: HFNormalizer {
 /// NFD of valid UTF-8 as `tokenizers` computes it, with the Unicode 9.0 tables of
 /// `unicode-normalization-alignments`: a scalar assigned later has no decomposition and combining class 0.
 ///
-/// Decompositions and combining classes never change once assigned, so Foundation's NFD is exact on text of
-/// Unicode 9.0 scalars; a later scalar is a starter that nothing reorders across, so the text is normalized in
-/// stretches between such scalars, which are kept as they are (U+11938, Unicode 13.0, stays whole).
+/// Each scalar is replaced by its full decomposition (from `HFDecompositionTables`), then every run of
+/// non-starters is sorted by combining class, stably (the canonical ordering), as the Rust crate does. Foundation's
+/// NFD is not used on the text: it decomposes scalars newer than Unicode 9.0 (U+11938), and it leaves the marks
+/// of a starter that decomposes into non-starters unsorted ("\u{F81}\u{301}" gives 301, F71, F80; the crate
+/// and this function give F71, F80, 301).
 ///
 /// ```swift
 /// canonicalDecomposition(Array("é".utf8))   // "e\u{301}"
 /// ```
 ///
-/// - Complexity: O(n).
+/// - Complexity: O(n) for text whose runs of combining marks are short (sorting a run of k marks is O(k²)).
 func canonicalDecomposition(_ bytes: [UInt8]) -> [UInt8] {
     if !bytes.contains(where: { $0 >= 0x80 }) { return bytes }
-    var newer: [Range<Int>] = []
-    bytes.withUnsafeBufferPointer { buffer in
-        forEachScalar(buffer) { value, range in
-            if value >= 0x80 && HFCharacterClass.of(value).contains(.newerThanUnicode9) { newer.append(range) }
-        }
-    }
-    func nfd(_ slice: ArraySlice<UInt8>) -> [UInt8] {
-        Array(String(decoding: slice, as: UTF8.self).decomposedStringWithCanonicalMapping.utf8)
-    }
-    if newer.isEmpty { return nfd(bytes[...]) }
+    let tables = HFDecompositionTables.shared
     var out: [UInt8] = []
     out.reserveCapacity(bytes.count + bytes.count / 4)
-    var start = 0
-    for range in newer {
-        if start < range.lowerBound { out.append(contentsOf: nfd(bytes[start..<range.lowerBound])) }
-        out.append(contentsOf: bytes[range])
-        start = range.upperBound
+    var marks: [(combiningClass: UInt8, value: UInt32)] = []
+    func flush() {
+        if marks.isEmpty { return }
+        for i in 1..<max(1, marks.count) {  // stable insertion sort by combining class
+            var j = i
+            while j > 0 && marks[j - 1].combiningClass > marks[j].combiningClass {
+                marks.swapAt(j - 1, j)
+                j -= 1
+            }
+        }
+        for mark in marks { appendUTF8(mark.value, to: &out) }
+        marks.removeAll(keepingCapacity: true)
     }
-    if start < bytes.count { out.append(contentsOf: nfd(bytes[start...])) }
+    func add(_ value: UInt32) {
+        let combiningClass = tables.combiningClass(value)
+        if combiningClass == 0 {
+            flush()
+            appendUTF8(value, to: &out)
+        } else {
+            marks.append((combiningClass, value))
+        }
+    }
+    bytes.withUnsafeBufferPointer { buffer in
+        var i = 0
+        while i < buffer.count {
+            if buffer[i] < 0x80 {
+                flush()
+                out.append(buffer[i])
+                i += 1
+                continue
+            }
+            let (value, length) = decodeMultibyteScalar(buffer, at: i)
+            i += length
+            if let decomposition = tables.decomposition(value) {
+                for part in decomposition { add(part) }
+            } else {
+                add(value)
+            }
+        }
+    }
+    flush()
     return out
+}
+
+/// The Unicode 9.0 canonical decompositions and combining classes that `canonicalDecomposition` uses.
+///
+/// Built once from Foundation: every candidate scalar (U+0080–U+1FFFF and the CJK compatibility ideographs
+/// U+2F800–U+2FA1F; nothing else above decomposes or combines) of Unicode 9.0 or older is decomposed in one
+/// string, separated by U+0001, a starter that never occurs in a decomposition.
+///
+/// ```swift
+/// HFDecompositionTables.shared.decomposition(0xE9)   // [0x65, 0x301]
+/// ```
+///
+/// - Complexity: built in one pass over about 130,000 scalars; lookups are O(1).
+struct HFDecompositionTables: Sendable {
+    static let shared = HFDecompositionTables()
+
+    /// Per scalar below U+20000: the combining class in the low byte, bit 8 set when it decomposes.
+    private let info: [UInt16]
+    /// The full canonical decomposition of each scalar that has one.
+    private let decompositions: [UInt32: [UInt32]]
+
+    private init() {
+        var info = [UInt16](repeating: 0, count: 0x20000)
+        var candidates: [UInt32] = []
+        var text = String.UnicodeScalarView()
+        for value in Array(UInt32(0x80)..<0x20000) + Array(UInt32(0x2F800)...0x2FA1F) {
+            guard let scalar = Unicode.Scalar(value), let age = scalar.properties.age, age.major <= 9 else { continue }
+            if value < 0x20000 { info[Int(value)] = UInt16(scalar.properties.canonicalCombiningClass.rawValue) }
+            candidates.append(value)
+            text.append(scalar)
+            text.append("\u{1}")
+        }
+        var decompositions: [UInt32: [UInt32]] = [:]
+        var index = 0
+        var current: [UInt32] = []
+        for scalar in String(text).decomposedStringWithCanonicalMapping.unicodeScalars {
+            guard scalar.value == 1 else {
+                current.append(scalar.value)
+                continue
+            }
+            let value = candidates[min(index, candidates.count - 1)]
+            if current != [value] {
+                decompositions[value] = current
+                if value < 0x20000 { info[Int(value)] |= 0x100 }
+            }
+            current.removeAll(keepingCapacity: true)
+            index += 1
+        }
+        self.info = info
+        self.decompositions = decompositions
+    }
+
+    /// The canonical combining class of `value` in Unicode 9.0 (0 for later scalars).
+    @inline(__always)
+    func combiningClass(_ value: UInt32) -> UInt8 {
+        value < 0x20000 ? UInt8(truncatingIfNeeded: info[Int(value)]) : 0
+    }
+
+    /// The full decomposition of `value`, or nil when it has none.
+    @inline(__always)
+    func decomposition(_ value: UInt32) -> [UInt32]? {
+        if value < 0x20000 {
+            return info[Int(value)] & 0x100 == 0 ? nil : decompositions[value]
+        }
+        return value >= 0x2F800 && value <= 0x2FA1F ? decompositions[value] : nil
+    }
 }
 
 /// `Lowercase`: Rust's `char::to_lowercase` on every scalar (the full mapping, without context: final sigma

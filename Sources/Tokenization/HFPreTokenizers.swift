@@ -4,6 +4,25 @@ import CorpusCore
 // scalars; WhitespaceSplit, Punctuation and Digits as `HFSplit` on a character predicate, which is how
 // `tokenizers` defines them. Character classes are `HFCharacterClass`'s.
 
+/// A pre-tokenizer that only cuts its input (it never rewrites bytes): `HFTokenizer` can then hand the model byte
+/// ranges of the normalized text instead of building an array per piece.
+///
+/// ```swift
+/// HFBertPreTokenizer().forEachPiece(buffer) { range in print(range) }
+/// ```
+///
+/// - Complexity: O(n) per call for the conforming scanners.
+public protocol HFPieceScanner: HFPreTokenizer {
+    /// Calls `body` with the byte range of each piece of `text` (valid UTF-8), in order.
+    func forEachPiece(_ text: UnsafeBufferPointer<UInt8>, _ body: (Range<Int>) -> Void)
+}
+
+/// A model that encodes a piece given as a buffer, without a copy (see `HFPieceScanner`).
+public protocol HFBufferEncodingModel: HFModel {
+    /// Appends the ids of one pre-token.
+    func encode(_ piece: UnsafeBufferPointer<UInt8>, into out: inout [UInt32])
+}
+
 /// `BertPreTokenizer`: splits on whitespace (removed), then isolates every punctuation character.
 ///
 /// Whitespace is White_Space; punctuation is ASCII punctuation (which includes `$+<=>^`|~`) or a Unicode 8.0
@@ -15,21 +34,21 @@ import CorpusCore
 /// ```
 ///
 /// - Complexity: O(n) in the text length.
-public struct HFBertPreTokenizer: HFPreTokenizer {
+public struct HFBertPreTokenizer: HFPieceScanner {
     public init() {}
 
     public func preTokenize(_ pieces: [[UInt8]]) -> [[UInt8]] {
         var out: [[UInt8]] = []
         for piece in pieces {
             piece.withUnsafeBufferPointer { buffer in
-                HFBertPreTokenizer.forEachPiece(buffer) { out.append(Array(buffer[$0])) }
+                forEachPiece(buffer) { out.append(Array(buffer[$0])) }
             }
         }
         return out
     }
 
     /// Calls `body` with the byte range of each piece of `text`, in order.
-    static func forEachPiece(_ text: UnsafeBufferPointer<UInt8>, _ body: (Range<Int>) -> Void) {
+    public func forEachPiece(_ text: UnsafeBufferPointer<UInt8>, _ body: (Range<Int>) -> Void) {
         var start = 0
         var i = 0
         while i < text.count {
@@ -70,21 +89,21 @@ public struct HFBertPreTokenizer: HFPreTokenizer {
 /// ```
 ///
 /// - Complexity: O(n).
-public struct HFWhitespacePreTokenizer: HFPreTokenizer {
+public struct HFWhitespacePreTokenizer: HFPieceScanner {
     public init() {}
 
     public func preTokenize(_ pieces: [[UInt8]]) -> [[UInt8]] {
         var out: [[UInt8]] = []
         for piece in pieces {
             piece.withUnsafeBufferPointer { buffer in
-                HFWhitespacePreTokenizer.forEachPiece(buffer) { out.append(Array(buffer[$0])) }
+                forEachPiece(buffer) { out.append(Array(buffer[$0])) }
             }
         }
         return out
     }
 
     /// Calls `body` with the byte range of each match of `\w+|[^\w\s]+` in `text`, in order.
-    static func forEachPiece(_ text: UnsafeBufferPointer<UInt8>, _ body: (Range<Int>) -> Void) {
+    public func forEachPiece(_ text: UnsafeBufferPointer<UInt8>, _ body: (Range<Int>) -> Void) {
         // The kind of the run in progress: 0 none (after whitespace), 1 word, 2 other.
         var kind = 0
         var start = 0

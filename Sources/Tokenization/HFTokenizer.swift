@@ -250,6 +250,12 @@ public struct HFTokenizer: Sendable {
             }
             return
         }
+        if let scanner = preTokenizer as? any HFPieceScanner, let model = model as? any HFBufferEncodingModel {
+            bytes.withUnsafeBufferPointer { buffer in  // no array per piece (WordPiece behind a BERT scanner)
+                scanner.forEachPiece(buffer) { model.encode(UnsafeBufferPointer(rebasing: buffer[$0]), into: &out) }
+            }
+            return
+        }
         let pieces = preTokenizer?.preTokenize([bytes], startsText: startsText) ?? [bytes]
         for piece in pieces where !piece.isEmpty {
             model.encode(piece: piece, into: &out)

@@ -17,7 +17,7 @@ import CorpusCore
 ///
 /// - Complexity: building is O(total vocabulary bytes); encoding a word of n bytes is O(n) expected
 ///   (each trie step is one hash probe).
-public struct HFWordPiece: HFModel {
+public struct HFWordPiece: HFBufferEncodingModel {
     /// The vocabulary strings by id (empty where an id is unused).
     public let tokens: [[UInt8]]
     /// The id of each vocabulary string.
@@ -36,7 +36,8 @@ public struct HFWordPiece: HFModel {
     /// Builds the model from vocabulary strings (UTF-8) and ids.
     ///
     /// - Throws: `TokenizerError.unsupportedComponent` when `unkToken` is not in the vocabulary (every
-    ///   unknown word would fail in `tokenizers` too); `.malformedJSON` for an id used twice or far too large.
+    ///   unknown word would fail in `tokenizers` too) or when an id below the largest has no entry;
+    ///   `.malformedJSON` for an id used twice or far too large.
     public init(
         vocab: [([UInt8], UInt32)], unkToken: [UInt8], prefix: [UInt8] = Array("##".utf8),
         maxInputCharsPerWord: Int = 100, path: String = "", jsonPath: String = "model"
@@ -56,6 +57,15 @@ public struct HFWordPiece: HFModel {
             }
             tokens[Int(id)] = bytes
             ids[bytes] = id
+        }
+        // Foundation's JSON reader keys objects by `String`, which compares by canonical equivalence: two vocabulary
+        // keys such as "é" and "e\u{301}" would silently become one. Ids are contiguous in real files, so a hole
+        // shows such a loss; refuse the file rather than encode with a vocabulary that lost an entry.
+        if let hole = tokens.firstIndex(where: \.isEmpty) {
+            throw .unsupportedComponent(
+                path: path, jsonPath: jsonPath + ".vocab",
+                component: "WordPiece vocabulary with no entry for id \(hole) "
+                    + "(canonically equivalent keys read as one?)")
         }
         guard let unknownID = ids[unkToken] else {
             throw .unsupportedComponent(
@@ -96,8 +106,9 @@ public struct HFWordPiece: HFModel {
         let first = out.count
         var start = 0
         while start < word.count {
-            let trie = start == 0 ? starts : continuations
-            guard let (id, end) = trie.longestMatch(word, from: start) else {
+            let match = start == 0
+                ? starts.longestMatch(word, from: start) : continuations.longestMatch(word, from: start)
+            guard let (id, end) = match else {
                 out.removeSubrange(first...)
                 out.append(unknownID)
                 return

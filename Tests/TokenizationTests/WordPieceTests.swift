@@ -120,8 +120,8 @@ private func compareStrings<T: Equatable>(
         mismatches += 1
         if mismatches <= 5 {
             let input = inputs[index].unicodeScalars.prefix(40).map { String($0.value, radix: 16) }
-            Issue.record(Comment(rawValue: "\(label): input \(index) \(input) differs:\n ours \(pair.0)\n ref  \(pair.1)"),
-                         sourceLocation: sourceLocation)
+            let message = "\(label): input \(index) \(input) differs:\n ours \(pair.0)\n ref  \(pair.1)"
+            Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
         }
     }
     return mismatches
@@ -163,6 +163,14 @@ struct WordPieceUnitTests {
         }
     }
 
+    @Test func vocabularyWithAHoleIsRefused() {
+        #expect(throws: TokenizerError.unsupportedComponent(
+            path: "", jsonPath: "model.vocab",
+            component: "WordPiece vocabulary with no entry for id 1 (canonically equivalent keys read as one?)")) {
+            try HFWordPiece(vocab: [(Array("[UNK]".utf8), 0), (Array("a".utf8), 2)], unkToken: Array("[UNK]".utf8))
+        }
+    }
+
     @Test("trie encoding equals tokenizers' loop on random vocabularies and words (property)")
     func fastEqualsReference() throws {
         var generator = SplitMix64(state: 21)
@@ -179,7 +187,8 @@ struct WordPieceUnitTests {
             let prefix = round % 5 == 4 ? "" : "##"
             let wp = try HFWordPiece(
                 vocab: words.sorted().enumerated().map { (Array($1.utf8), UInt32($0)) },
-                unkToken: Array("[UNK]".utf8), prefix: Array(prefix.utf8), maxInputCharsPerWord: round % 3 == 0 ? 8 : 100)
+                unkToken: Array("[UNK]".utf8), prefix: Array(prefix.utf8),
+                maxInputCharsPerWord: round % 3 == 0 ? 8 : 100)
             for _ in 0..<200 {
                 var word = ""
                 for _ in 0..<Int.random(in: 1...14, using: &generator) {
@@ -215,7 +224,8 @@ struct HFGenericPreTokenizerUnitTests {
     }
 
     @Test func whitespaceAndBert() {
-        #expect(pieces(HFWhitespacePreTokenizer(), "Hey, friend!!  ça_va?") == ["Hey", ",", "friend", "!!", "ça_va", "?"])
+        #expect(pieces(HFWhitespacePreTokenizer(), "Hey, friend!!  ça_va?")
+            == ["Hey", ",", "friend", "!!", "ça_va", "?"])
         #expect(pieces(HFBertPreTokenizer(), "Hey friend!     How are you?!?")
             == ["Hey", "friend", "!", "How", "are", "you", "?", "!", "?"])
         #expect(pieces(HFBertPreTokenizer(), "$5+x") == ["$", "5", "+", "x"])
@@ -228,10 +238,12 @@ struct HFGenericPreTokenizerUnitTests {
 /// Normalizer components compared on every scalar and on the adversarial and random texts.
 private let normalizerCases: [(String, JSONValue)] = [
     ("BertNormalizer defaults", component("BertNormalizer", [
-        "clean_text": .bool(true), "handle_chinese_chars": .bool(true), "strip_accents": .null, "lowercase": .bool(true),
+        "clean_text": .bool(true), "handle_chinese_chars": .bool(true), "strip_accents": .null,
+        "lowercase": .bool(true),
     ])),
     ("BertNormalizer cased", component("BertNormalizer", [
-        "clean_text": .bool(true), "handle_chinese_chars": .bool(true), "strip_accents": .null, "lowercase": .bool(false),
+        "clean_text": .bool(true), "handle_chinese_chars": .bool(true), "strip_accents": .null,
+        "lowercase": .bool(false),
     ])),
     ("BertNormalizer strip only", component("BertNormalizer", [
         "clean_text": .bool(false), "handle_chinese_chars": .bool(false), "strip_accents": .bool(true),
@@ -282,7 +294,8 @@ struct HFGenericComponentReferenceTests {
         let theirs = try askWordPiece(WPRequest(component: ["normalizer": spec], inputs: inputs)).normalized ?? []
         let ours = inputs.map { String(decoding: normalizer.normalize(Array($0.utf8)), as: UTF8.self) }
         // Compare bytes: String's == is canonical equivalence, which would hide an NFD difference.
-        #expect(compareStrings(name, inputs, ours: ours.map { Array($0.utf8) }, theirs: theirs.map { Array($0.utf8) }) == 0)
+        let theirBytes = theirs.map { Array($0.utf8) }
+        #expect(compareStrings(name, inputs, ours: ours.map { Array($0.utf8) }, theirs: theirBytes) == 0)
         print("\(name): compared \(inputs.count) inputs (every scalar included)")
     }
 
@@ -299,6 +312,32 @@ struct HFGenericComponentReferenceTests {
         #expect(compareStrings(name, inputs, ours: ours.map { $0.map { Array($0.utf8) } },
                                theirs: theirs.map { $0.map { Array($0.utf8) } }) == 0)
         print("\(name): compared \(inputs.count) inputs (every scalar included)")
+    }
+
+    /// Foundation's NFD is not the reference here: it orders the marks of "\u{F81}\u{301}" as 301, F71, F80
+    /// (F81 is a starter that decomposes into non-starters), and it decomposes scalars newer than Unicode 9.0.
+    @Test("Unicode 9.0 NFD equals tokenizers' NFD on every scalar and on random runs of combining marks")
+    func decompositionMatches() throws {
+        var generator = SplitMix64(state: 5)
+        // Starters that decompose (some into non-starters only), marks of many classes, Hangul, astral, newer.
+        let pool: [UInt32] = [0x61, 0xE9, 0x1E69, 0x1EA5, 0x301, 0x323, 0x308, 0x334, 0x345, 0x5B0, 0x94D, 0x93C,
+                              0x3099, 0xAC01, 0x1100, 0x1161, 0x11A8, 0x1DFA, 0x1E944, 0x11938, 0x1D15E, 0x1D160,
+                              0x2F800, 0x1F600, 0x4E00, 0xF73, 0xF75, 0xF81, 0x10A3F, 0x16FF0, 0x1E2EC, 0x344]
+        var random: [String] = []
+        for _ in 0..<5000 {
+            var text = String.UnicodeScalarView()
+            for _ in 0..<Int.random(in: 0...10, using: &generator) {
+                if let scalar = Unicode.Scalar(pool[Int.random(in: 0..<pool.count, using: &generator)]) {
+                    text.append(scalar)
+                }
+            }
+            random.append(String(text))
+        }
+        let inputs = random + everyScalarChunks + bertAdversarialTexts
+        let theirs = try askWordPiece(WPRequest(component: ["normalizer": component("NFD")], inputs: inputs))
+            .normalized ?? []
+        let ours = inputs.map { canonicalDecomposition(Array($0.utf8)) }
+        #expect(compareStrings("NFD (Unicode 9.0)", inputs, ours: ours, theirs: theirs.map { Array($0.utf8) }) == 0)
     }
 
     @Test func unsupportedReplaceRegexNamesItsPath() {
@@ -324,6 +363,13 @@ struct WordPieceReferenceTests {
         let answer = try askWordPiece(WPRequest(fixture: name, texts: synthetic))
         let ours = synthetic.map { tokenizer.encode($0) }
         #expect(compareStrings(name, synthetic, ours: ours, theirs: answer.ids ?? []) == 0)
+        // The scanner path (byte ranges straight into WordPiece) equals the array-per-piece path.
+        let preTokenizer = try #require(tokenizer.preTokenizer)
+        #expect(preTokenizer is any HFPieceScanner)
+        let arrayPath = HFTokenizer(
+            normalizer: tokenizer.normalizer, preTokenizer: HFPreTokenizerSequence([preTokenizer]),
+            model: tokenizer.model, decoder: tokenizer.decoder, addedTokens: tokenizer.addedTokens)
+        #expect(synthetic.map { arrayPath.encode($0) } == ours, "the array path differs from the scanner path")
         let decoded = try ours.map { try tokenizer.decodeString($0) }
         #expect(compareStrings(name + " decode", synthetic, ours: decoded.map { Array($0.utf8) },
                                theirs: (answer.decoded ?? []).map { Array($0.utf8) }) == 0)
