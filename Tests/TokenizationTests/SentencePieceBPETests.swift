@@ -219,6 +219,21 @@ struct SentencePieceComponentTests {
         #expect(first.encode("<s>hi") == [3] + lessS + [4, 5])  // a special token is encoded as text
     }
 
+    /// corelibs Foundation's JSONSerialization drops a raw U+FEFF at the start of a string; the loader escapes it.
+    @Test func byteOrderMarkTokenSurvivesLoading() throws {
+        #expect(HFJSONReader.escapingByteOrderMarks(Data("{\"\u{FEFF}\": 1}".utf8)) == Data("{\"\\ufeff\": 1}".utf8))
+        #expect(HFJSONReader.escapingByteOrderMarks(Data("\u{FEFF}{\"\u{FEFF}a\u{FEFF}\": 1}".utf8))
+            == Data("\u{FEFF}{\"\\ufeffa\\ufeff\": 1}".utf8))
+        let file = Data("\u{FEFF}".utf8) + Data(document(normalizer: "null", pre: "null", decoder: "null").utf8)
+        let plain = try HFTokenizer(json: file, path: "t.json")  // a leading byte-order mark stays one
+        #expect(plain.encode("hi") == [4, 5])
+        let json = document(normalizer: "null", pre: "null", decoder: "null")
+            .replacingOccurrences(of: "\"<unk>\": 0", with: "\"\u{FEFF}\": 300, \"<unk>\": 0")
+        let tokenizer = try HFTokenizer(json: Data(json.utf8), path: "t.json")
+        #expect(tokenizer.model.id(of: utf8("\u{FEFF}")) == 300)
+        #expect(tokenizer.encode("\u{FEFF}h") == [300, 4])
+    }
+
     @Test func loaderErrors() {
         let oldMetaspace = "{\"type\": \"Metaspace\", \"replacement\": \"▁\", \"add_prefix_space\": false}"
         #expect(throws: TokenizerError.malformedJSON(
