@@ -112,7 +112,8 @@ struct SentencePieceBPEModelTests {
                 bpe.encodePiece(piece[...], into: &linear, heapThreshold: .max)
                 bpe.encodePiece(piece[...], into: &heap, heapThreshold: 0)
                 #expect(linear == heap, "round \(round) length \(length)")
-                #expect(linear == bpe.encodePieceReference(piece), "round \(round) piece \(String(decoding: piece, as: UTF8.self))")
+                let text = String(decoding: piece, as: UTF8.self)
+                #expect(linear == bpe.encodePieceReference(piece), "round \(round) piece \(text)")
             }
         }
     }
@@ -165,14 +166,16 @@ struct SentencePieceComponentTests {
         let decoder = HFByteFallbackDecoder()
         #expect(strings(decoder.decode(["<0xE2>", "<0x96>", "<0x81>", "a", "<0x41>"].map(utf8))) == ["▁", "a", "A"])
         // An invalid run is one U+FFFD per byte, the valid prefix included.
-        #expect(strings(decoder.decode(["<0x41>", "<0xE2>", "<0x96>", "b"].map(utf8))) == ["\u{FFFD}", "\u{FFFD}", "\u{FFFD}", "b"])
+        #expect(strings(decoder.decode(["<0x41>", "<0xE2>", "<0x96>", "b"].map(utf8)))
+            == ["\u{FFFD}", "\u{FFFD}", "\u{FFFD}", "b"])
         #expect(strings(decoder.decode(["<0x+A>", "<0xzz>", "<0x0a>"].map(utf8))) == ["\n", "<0xzz>", "\n"])
     }
 
     @Test func stripFuseReplaceAndMetaspaceDecoders() {
         let strip = HFStripDecoder(content: " ", start: 1, stop: 0)
         #expect(strings(strip.decode([utf8("  Hi "), utf8("x")])) == [" Hi ", "x"])
-        #expect(strings(HFStripDecoder(content: "a", start: 0, stop: 2).decode([utf8("baaa"), utf8("a")])) == ["ba", ""])
+        let stripA = HFStripDecoder(content: "a", start: 0, stop: 2)
+        #expect(strings(stripA.decode([utf8("baaa"), utf8("a")])) == ["ba", ""])
         #expect(strings(HFFuseDecoder().decode([utf8("a"), utf8("▁b")])) == ["a▁b"])
         let replace = HFReplaceDecoder(pattern: utf8("▁"), content: utf8(" "))
         #expect(strings(replace.decode([utf8("▁a▁"), utf8("b")])) == [" a ", "b"])
@@ -194,7 +197,8 @@ struct SentencePieceComponentTests {
             + "\(model), \"vocab\": {\(vocab)}, \"merges\": [\"▁ h\", [\"▁h\", \"i\"]]}}"
     }
 
-    private let legacyNormalizer = "{\"type\": \"Sequence\", \"normalizers\": [{\"type\": \"Prepend\", \"prepend\": \"▁\"}, "
+    private let legacyNormalizer = "{\"type\": \"Sequence\", \"normalizers\": "
+        + "[{\"type\": \"Prepend\", \"prepend\": \"▁\"}, "
         + "{\"type\": \"Replace\", \"pattern\": {\"String\": \" \"}, \"content\": \"▁\"}]}"
     private let llamaDecoder = "{\"type\": \"Sequence\", \"decoders\": [{\"type\": \"Replace\", \"pattern\": "
         + "{\"String\": \"▁\"}, \"content\": \" \"}, {\"type\": \"ByteFallback\"}, {\"type\": \"Fuse\"}, "
@@ -210,13 +214,29 @@ struct SentencePieceComponentTests {
         #expect(legacy.encode("hi[X]hi") == [7, 264, 7])  // Prepend runs on each stretch between added tokens
         #expect(legacy.encode("Ω") == [3] + omegaBytes)
         #expect(try legacy.decodeString([7, 6] + omegaBytes) == "hi hΩ")
-        let metaspace = "{\"type\": \"Metaspace\", \"replacement\": \"▁\", \"prepend_scheme\": \"first\", \"split\": false}"
+        let metaspace = "{\"type\": \"Metaspace\", \"replacement\": \"▁\", \"prepend_scheme\": \"first\", "
+            + "\"split\": false}"
         let first = try HFTokenizer(json: Data(document(normalizer: "null", pre: metaspace,
                                                         decoder: llamaDecoder).utf8), path: "t.json")
         #expect(first.encode("hi h") == [7, 6])
         #expect(first.encode("hi[X]hi") == [7, 264, 4, 5])  // "first": no ▁ after an added token
         #expect(first.encode("[X]hi") == [264, 4, 5])
         #expect(first.encode("<s>hi") == [3] + lessS + [4, 5])  // a special token is encoded as text
+    }
+
+    /// corelibs Foundation's JSONSerialization drops a raw U+FEFF at the start of a string; the loader escapes it.
+    @Test func byteOrderMarkTokenSurvivesLoading() throws {
+        #expect(HFJSONReader.escapingByteOrderMarks(Data("{\"\u{FEFF}\": 1}".utf8)) == Data("{\"\\ufeff\": 1}".utf8))
+        #expect(HFJSONReader.escapingByteOrderMarks(Data("\u{FEFF}{\"\u{FEFF}a\u{FEFF}\": 1}".utf8))
+            == Data("\u{FEFF}{\"\\ufeffa\\ufeff\": 1}".utf8))
+        let file = Data("\u{FEFF}".utf8) + Data(document(normalizer: "null", pre: "null", decoder: "null").utf8)
+        let plain = try HFTokenizer(json: file, path: "t.json")  // a leading byte-order mark stays one
+        #expect(plain.encode("hi") == [4, 5])
+        let json = document(normalizer: "null", pre: "null", decoder: "null")
+            .replacingOccurrences(of: "\"<unk>\": 0", with: "\"\u{FEFF}\": 300, \"<unk>\": 0")
+        let tokenizer = try HFTokenizer(json: Data(json.utf8), path: "t.json")
+        #expect(tokenizer.model.id(of: utf8("\u{FEFF}")) == 300)
+        #expect(tokenizer.encode("\u{FEFF}h") == [300, 4])
     }
 
     @Test func loaderErrors() {
@@ -233,7 +253,8 @@ struct SentencePieceComponentTests {
             try HFTokenizer(json: Data(document(normalizer: regex, pre: "null", decoder: "null").utf8), path: "t.json")
         }
         #expect(throws: TokenizerError.unsupportedComponent(
-            path: "t.json", jsonPath: "model.continuing_subword_prefix", component: "BPE with continuing_subword_prefix")) {
+            path: "t.json", jsonPath: "model.continuing_subword_prefix",
+            component: "BPE with continuing_subword_prefix")) {
             try HFTokenizer(json: Data(document(normalizer: "null", pre: "null", decoder: "null",
                                                 model: ", \"continuing_subword_prefix\": \"##\"").utf8), path: "t.json")
         }
@@ -350,7 +371,8 @@ struct SentencePieceBPEReferenceTests {
         for (ids, expected) in zip(randomIDs, decoded) where (try? tokenizer.decode(ids)) != Array(expected.utf8) {
             randomMismatches += 1
             if randomMismatches <= 5 {
-                Issue.record("\(fixture): decode \(ids) gives \(String(describing: try? tokenizer.decodeString(ids)).debugDescription), reference \(expected.debugDescription)")
+                let ours = String(describing: try? tokenizer.decodeString(ids))
+                Issue.record("\(fixture): decode \(ids) gives \(ours.debugDescription), reference \(expected.debugDescription)")
             }
         }
         #expect(randomMismatches == 0)
@@ -365,14 +387,16 @@ struct SentencePieceBPEReferenceTests {
         #expect(compareSP(fixture, realTexts, ours: realOurs, theirs: real.stdlib_ids ?? []) == 0)
         #expect(real.stdlib_decoded?.count == realTexts.count)
         var realDecodeMismatches = 0
-        for (ids, expected) in zip(realOurs, real.stdlib_decoded ?? []) where (try? tokenizer.decode(ids)) != Array(expected.utf8) {
+        for (ids, expected) in zip(realOurs, real.stdlib_decoded ?? [])
+        where (try? tokenizer.decode(ids)) != Array(expected.utf8) {
             realDecodeMismatches += 1
         }
         #expect(realDecodeMismatches == 0)
         let megabytes = Double(realTexts.reduce(0) { $0 + $1.utf8.count }) / 1e6
         print("SentencePiece BPE \(fixture): compared \(synthetic.count + realTexts.count) documents "
             + "(\(synthetic.count) synthetic, \(realTexts.count) stdlib files, \(megabytes) MB) and "
-            + "\(randomIDs.count) random id decodes with tokenizers \(info.tokenizers_version ?? "?"); encode \(elapsed)")
+            + "\(randomIDs.count) random id decodes with tokenizers \(info.tokenizers_version ?? "?"); "
+            + "encode \(elapsed)")
     }
 }
 
