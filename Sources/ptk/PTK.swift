@@ -254,8 +254,12 @@ struct BenchTokenize: ParsableCommand {
     @Option(help: "Encoding name (default: from the file name).")
     var encoding: String?
 
-    @Option(help: "A HF tokenizer.json to time against HF tokenizers as well (e.g. Qwen2.5 or Llama-3.1).")
-    var hfTokenizer: String?
+    @Option(help: ArgumentHelp("A HF tokenizer.json to time against HF tokenizers as well (repeatable: Qwen2.5, "
+                               + "Llama-3.1, a Mistral SentencePiece-BPE file, BERT WordPiece …)."))
+    var hfTokenizer: [String] = []
+
+    @Option(help: "A SentencePiece .model to time against the sentencepiece library as well (repeatable).")
+    var spModel: [String] = []
 
     @Option(help: "Python with tiktoken (default: .venv/bin/python, made by scripts/reference-venv.sh).")
     var python = ".venv/bin/python"
@@ -271,8 +275,8 @@ struct BenchTokenize: ParsableCommand {
 
     func run() throws {
         do {
-            let table = try TokenizeBenchmark(tokenizer: tokenizer, encoding: encoding, hfTokenizer: hfTokenizer,
-                                              python: python,
+            let table = try TokenizeBenchmark(tokenizer: tokenizer, encoding: encoding, hfTokenizers: hfTokenizer,
+                                              sentencePieceModels: spModel, python: python,
                                               megabytes: megabytes, threads: threads, folder: folder)
                 .run { Log.writeStderr($0 + "\n") }
             print(table, terminator: "")

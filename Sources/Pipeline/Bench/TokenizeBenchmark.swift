@@ -3,7 +3,8 @@ import CorpusIO
 import Foundation
 import Tokenization
 
-/// `ptk bench tokenize`: encode_ordinary MB/s of ptk against tiktoken on the same documents, in the same run.
+/// `ptk bench tokenize`: encode MB/s of ptk against tiktoken, and optionally HF `tokenizers` (tokenizer.json
+/// files) and `sentencepiece` (.model files), on the same documents, in the same run.
 ///
 /// The corpus is the demo generator's (English web pages with Chinese and Russian ones mixed in, as JSONL);
 /// both sides encode every document's text, 1 thread and all threads, best of three. The token totals must
@@ -11,19 +12,22 @@ import Tokenization
 public struct TokenizeBenchmark {
     public var tokenizer: String
     public var encoding: String?
-    /// A HF tokenizer.json to time against `tokenizers` as well (optional).
-    public var hfTokenizer: String?
+    /// HF tokenizer.json files to time against `tokenizers` as well.
+    public var hfTokenizers: [String]
+    /// SentencePiece .model files to time against `sentencepiece` as well.
+    public var sentencePieceModels: [String]
     public var python: String
     public var megabytes: Int
     public var threads: Int
     public var folder: String
 
-    public init(tokenizer: String, encoding: String?, hfTokenizer: String? = nil, python: String, megabytes: Int,
-                threads: Int, folder: String)
+    public init(tokenizer: String, encoding: String?, hfTokenizers: [String] = [], sentencePieceModels: [String] = [],
+                python: String, megabytes: Int, threads: Int, folder: String)
     {
         self.tokenizer = tokenizer
         self.encoding = encoding
-        self.hfTokenizer = hfTokenizer
+        self.hfTokenizers = hfTokenizers
+        self.sentencePieceModels = sentencePieceModels
         self.python = python
         self.megabytes = max(1, megabytes)
         self.threads = max(1, threads)
@@ -90,42 +94,52 @@ public struct TokenizeBenchmark {
                 + "\(formatFixed(ref, digits: 3)) | \(formatFixed(mb / ref, digits: 1)) | "
                 + "\(formatFixed(ref / ours, digits: 2))× |\n"
         }
-        if let hfTokenizer {
-            table += try hfRows(hfTokenizer, texts: texts, jsonl: jsonl, mb: mb, progress: progress)
+        for path in hfTokenizers {
+            table += try referenceRows(
+                path, encoder: try HFTokenizer.load(path: path), kind: "tokenizer.json", script: "bench_hf.py",
+                library: "tokenizers", texts: texts, jsonl: jsonl, mb: mb, progress: progress)
+        }
+        for path in sentencePieceModels {
+            table += try referenceRows(
+                path, encoder: try SentencePieceModel.load(path: path), kind: "SentencePiece .model",
+                script: "bench_sentencepiece.py", library: "sentencepiece", texts: texts, jsonl: jsonl, mb: mb,
+                progress: progress)
         }
         return table
     }
 
-    /// Rows for a tokenizer.json: ptk's `HFTokenizer` against HF `tokenizers` on the same texts.
-    private func hfRows(_ path: String, texts: [String], jsonl: String, mb: Double, progress: (String) -> Void) throws
-        -> String
-    {
-        let hf = try HFTokenizer.load(path: path)
-        let name = URL(fileURLWithPath: path).deletingLastPathComponent().lastPathComponent
-        progress("ptk \(name) tokenizer.json, 1 and \(threads) threads …")
+    /// Rows for one tokenizer file: ptk against the reference library (`script`) on the same texts.
+    private func referenceRows(
+        _ path: String, encoder: any TokenEncoder, kind: String, script: String, library: String, texts: [String],
+        jsonl: String, mb: Double, progress: (String) -> Void
+    ) throws -> String {
+        let url = URL(fileURLWithPath: path)
+        let name = kind == "tokenizer.json" ? url.deletingLastPathComponent().lastPathComponent : url.lastPathComponent
+        progress("ptk \(name) \(kind), 1 and \(threads) threads …")
         var tokens = 0
         let ours1 = try best {
             tokens = 0
-            for t in texts { tokens += hf.encodeOrdinary(t).count }
+            for t in texts { tokens += encoder.encodeOrdinary(t).count }
         }
-        let oursN = try best { _ = hf.encodeOrdinaryBatch(texts, threads: threads) }
-        progress("HF tokenizers (Python), 1 and \(threads) threads …")
+        let oursN = try best { _ = encoder.encodeOrdinaryBatch(texts, threads: threads) }
+        progress("\(library) (Python), 1 and \(threads) threads …")
         let reference = try runReference(
-            script: "bench_hf.py",
+            script: script,
             request: "{\"jsonl\": \"\(jsonl)\", \"tokenizer\": \"\(path)\", \"threads\": \(threads)}")
         guard case let .number(refTokens)? = reference.value(at: ["tokens"]), Int(refTokens) == tokens,
               case let .number(ref1Text)? = reference.value(at: ["seconds_1"]), let ref1 = Double(ref1Text),
               case let .number(refNText)? = reference.value(at: ["seconds_n"]), let refN = Double(refNText)
         else {
             throw RunError.stageFailed(file: "bench tokenize",
-                                       underlying: "tokenizers disagrees or failed: \(reference.jsonText) vs \(tokens) tokens")
+                                       underlying: "\(library) disagrees or failed: \(reference.jsonText) vs \(tokens) tokens")
         }
         let version = string(reference.value(at: ["version"])) ?? "?"
-        var rows = "\n\(name) tokenizer.json: \(tokens) tokens (both sides agree)\n\n"
-        rows += "| measure | ptk s | ptk MB/s | tokenizers \(version) s | tokenizers MB/s | ptk / tokenizers |\n"
+        var rows = "\n\(name) \(kind): \(tokens) tokens (both sides agree)\n\n"
+        rows += "| measure | ptk s | ptk MB/s | \(library) \(version) s | \(library) MB/s | ptk / \(library) |\n"
         rows += "|---|---:|---:|---:|---:|---:|\n"
-        for (label, ours, ref) in [("encode, 1 thread (HF: a loop of encode)", ours1, ref1),
-                                   ("encode, \(threads) threads (HF: encode_batch)", oursN, refN)]
+        let batch = library == "tokenizers" ? "encode_batch" : "encode(list, num_threads)"
+        for (label, ours, ref) in [("encode, 1 thread (reference: a loop of encode)", ours1, ref1),
+                                   ("encode, \(threads) threads (reference: \(batch))", oursN, refN)]
         {
             rows += "| \(label) | \(formatFixed(ours, digits: 3)) | \(formatFixed(mb / ours, digits: 1)) | "
                 + "\(formatFixed(ref, digits: 3)) | \(formatFixed(mb / ref, digits: 1)) | "
