@@ -94,8 +94,8 @@ struct UnknownPieces: Sendable {
 /// (first found wins ties); a character no single piece covers gets the unknown piece with score
 /// `min(normal scores) - 10`. Unused pieces are never produced. Path scores are summed and compared in `Float`, as the `sentencepiece` 0.2.3
 /// library does (checked on ties such as "$" + "$$" against "$$" + "$": summing in `Double` and storing `Float`
-/// breaks those ties differently). Unknown characters then become byte pieces (byte fallback) or one merged
-/// unknown id per run.
+/// breaks those ties differently), and moved back to 0 whenever the path passes -1e5 (`rebaseThreshold`). Unknown
+/// characters then become byte pieces (byte fallback) or one merged unknown id per run.
 ///
 /// ```swift
 /// let model = try UnigramModel(pieces: [.init(bytes: Array("▁a".utf8), score: -1, type: .normal), ...],
@@ -201,6 +201,19 @@ public struct UnigramModel: Sendable {
         scores[id]
     }
 
+    /// The path score below which the running Viterbi scores are moved back to 0, as the 0.2.3 wheel behaves.
+    ///
+    /// The released source we could read (v0.2.0 … 0.2.1) sums `float` path scores from 0 across the whole text,
+    /// but the 0.2.3 wheel (a stripped binary) does not: on whole Python files it departs from that sum exactly
+    /// where the path score first passes -1e5 (tokens ~12,000 in 7 of 46 files, 35 KB to 75 KB in), while on a
+    /// repeated line it keeps the small-score tie breaks far past 2^18, where a `float` sum from 0 changes them.
+    /// Restarting the float sum at 0 a few hundred tokens before the departure reproduces each one, and this rule
+    /// reproduces all 46 files: when the forward pass reaches a start position whose best score is below -1e5,
+    /// that score is subtracted from it and from every score already written further on (exact: they lie within a
+    /// factor of 2 of it), so the sums go on from 0. The threshold and the `<` are fitted, not read: -1e5 is where all
+    /// departures begin; scores in (-1e5, -99,950] (the closest seen before one) do not trigger it.
+    static let rebaseThreshold: Float = -100_000
+
     /// The best path as (start, end, id) byte ranges, before unknown handling.
     ///
     /// - Complexity: O(n × k).
@@ -210,8 +223,16 @@ public struct UnigramModel: Sendable {
         var bestScore = [Float](repeating: 0, count: n + 1)
         var startsAt = [Int32](repeating: -1, count: n + 1)
         var bestID = [UInt32](repeating: 0, count: n + 1)
+        let reach = max(longestPiece, 4)
         var start = 0
         while start < n {
+            if bestScore[start] < Self.rebaseThreshold {
+                // Every entry already written lies within `reach` bytes past `start`; see `rebaseThreshold`.
+                let shift = bestScore[start]
+                for end in start...min(n, start + reach) where end == start || startsAt[end] >= 0 {
+                    bestScore[end] -= shift
+                }
+            }
             let tillHere = bestScore[start]
             let characterLength = SentencePieceUTF8.announcedLength(bytes, at: start)
             var coveredByOne = false
@@ -254,8 +275,9 @@ public struct UnigramModel: Sendable {
 
     /// The oracle: for each end position in turn, the best of every piece ending there, found by exact lookup.
     ///
-    /// Same scores and tie rule as `segment` (earliest start wins), but pulls candidates per end position with a
-    /// plain dictionary instead of walking the trie forward.
+    /// Same scores, tie rule (earliest start wins) and rebasing (`rebaseThreshold`) as `segment`, but pulls
+    /// candidates per end position with a plain dictionary instead of walking the trie forward; a candidate from
+    /// before a rebase is moved into the frame of its end by the same exact subtraction.
     ///
     /// - Complexity: O(n × k) dictionary lookups of up to k bytes each.
     func segmentReference(_ bytes: [UInt8]) -> [(start: Int, end: Int, id: UInt32)] {
@@ -271,20 +293,34 @@ public struct UnigramModel: Sendable {
             position += SentencePieceUTF8.announcedLength(bytes, at: position)
         }
         var best: [Int: (score: Float, start: Int, id: UInt32)] = [0: (0, -1, 0)]
+        var rebases: [(position: Int, shift: Float)] = []
         for end in starts.dropFirst() + [n] {
             var chosen: (score: Float, start: Int, id: UInt32)?
             for start in starts where start < end && end - start <= max(longestPiece, 4) {
                 guard let before = best[start] else { continue }
                 let characterLength = SentencePieceUTF8.announcedLength(bytes, at: start)
-                if let id = lookup[Array(bytes[start..<end])], types[id] != .unused {
-                    let candidate = pieceScore(id, length: end - start) + before.score
-                    if chosen == nil || candidate > (chosen?.score ?? 0) {
-                        chosen = (candidate, start, UInt32(id))
-                    }
+                var candidate: Float
+                let id: UInt32
+                if let found = lookup[Array(bytes[start..<end])], types[found] != .unused {
+                    candidate = pieceScore(found, length: end - start) + before.score
+                    id = UInt32(found)
                 } else if start + characterLength == end {
-                    let candidate = unknownScore + before.score
-                    if chosen == nil || candidate > (chosen?.score ?? 0) { chosen = (candidate, start, unknowns.unknownID) }
+                    candidate = unknownScore + before.score
+                    id = unknowns.unknownID
+                } else {
+                    continue
                 }
+                // Into the frame of `end`: the rebases met after `start` (each shift is exact).
+                for rebase in rebases.reversed() {
+                    if rebase.position <= start { break }
+                    candidate -= rebase.shift
+                }
+                if chosen == nil || candidate > (chosen?.score ?? 0) { chosen = (candidate, start, id) }
+            }
+            if var step = chosen, end < n, step.score < Self.rebaseThreshold {
+                rebases.append((end, step.score))
+                step.score = 0
+                chosen = step
             }
             best[end] = chosen
         }
