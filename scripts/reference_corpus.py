@@ -65,6 +65,17 @@ def sources():
     return result
 
 
+def stdlib_texts(limit):
+    """Whole .py files of the standard library, sorted by path, about `limit` bytes in all."""
+    texts, total = [], 0
+    for text in stdlib_files():
+        texts.append(text)
+        total += len(text.encode("utf-8"))
+        if total >= limit:
+            break
+    return texts
+
+
 def real_texts(limit):
     """About `limit` bytes of real documents, taken in turn from each source."""
     texts, total = [], 0

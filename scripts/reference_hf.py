@@ -21,7 +21,6 @@ import importlib.metadata
 import json
 import os
 import sys
-import sysconfig
 import tempfile
 import zipfile
 
@@ -64,23 +63,7 @@ def load(model):
 
 
 def stdlib_texts(limit):
-    root = sysconfig.get_paths()["stdlib"]
-    paths = []
-    for directory, subdirs, files in os.walk(root):
-        subdirs[:] = sorted(d for d in subdirs if d not in ("site-packages", "__pycache__"))
-        paths.extend(os.path.join(directory, f) for f in files if f.endswith(".py"))
-    texts, total = [], 0
-    for path in sorted(paths):
-        try:
-            with open(path, encoding="utf-8", newline="") as handle:
-                text = handle.read()
-        except (UnicodeDecodeError, OSError):
-            continue
-        texts.append(text)
-        total += len(text.encode("utf-8"))
-        if total >= limit:
-            break
-    return texts
+    return reference_corpus.stdlib_texts(limit)
 
 
 def main():

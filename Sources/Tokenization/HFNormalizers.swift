@@ -337,30 +337,8 @@ public struct HFReplace: HFNormalizer {
     }
 
     public func normalize(_ text: [UInt8]) -> [UInt8] {
-        replacingOccurrences(in: text, of: pattern, with: content)
+        replacingLiteral(text, pattern, with: content)
     }
-}
-
-/// `text` with every non-overlapping occurrence of `needle` (from the left) replaced, as Rust's `str::replace`.
-func replacingOccurrences(in text: [UInt8], of needle: [UInt8], with replacement: [UInt8]) -> [UInt8] {
-    guard let first = needle.first, needle.count <= text.count else { return text }
-    var out: [UInt8] = []
-    var i = 0
-    var copied = 0
-    while i + needle.count <= text.count {
-        if text[i] == first && text[i..<(i + needle.count)].elementsEqual(needle) {
-            if out.isEmpty { out.reserveCapacity(text.count + replacement.count) }
-            out.append(contentsOf: text[copied..<i])
-            out.append(contentsOf: replacement)
-            i += needle.count
-            copied = i
-        } else {
-            i += 1
-        }
-    }
-    if copied == 0 { return text }
-    out.append(contentsOf: text[copied...])
-    return out
 }
 
 /// `Prepend`: puts `prepend` before any non-empty text.

@@ -289,7 +289,7 @@ public struct HFWordPieceDecoder: HFDecoder {
             }
             if cleanup && piece.contains(0x20) {
                 for (needle, replacement) in HFWordPieceDecoder.cleanupRules {
-                    piece = replacingOccurrences(in: piece, of: needle, with: replacement)
+                    piece = replacingLiteral(piece, needle, with: replacement)
                 }
             }
             out.append(piece)

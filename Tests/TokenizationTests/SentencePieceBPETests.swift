@@ -345,7 +345,7 @@ struct SentencePieceBPEReferenceTests {
         let synthetic = adversarialTexts + sentencePieceTexts + randomTexts(count: 400, seed: 11) + withAdded
         let answer = try askSP(SPRequest(model: fixture, texts: synthetic))
         let ours = synthetic.map { tokenizer.encode($0) }
-        #expect(compareSP(fixture, synthetic, ours: ours, theirs: answer.texts ?? []) == 0)
+        #expect(compareIDs(fixture, synthetic, ours: ours, theirs: answer.texts ?? []) == 0)
         #expect(answer.decoded?.count == synthetic.count)
         var decodeMismatches = 0
         for (index, (ids, expected)) in zip(ours, answer.decoded ?? []).enumerated()
@@ -384,7 +384,7 @@ struct SentencePieceBPEReferenceTests {
         let start = ContinuousClock.now
         let realOurs = realTexts.map { tokenizer.encode($0) }
         let elapsed = ContinuousClock.now - start
-        #expect(compareSP(fixture, realTexts, ours: realOurs, theirs: real.stdlib_ids ?? []) == 0)
+        #expect(compareIDs(fixture, realTexts, ours: realOurs, theirs: real.stdlib_ids ?? []) == 0)
         #expect(real.stdlib_decoded?.count == realTexts.count)
         var realDecodeMismatches = 0
         for (ids, expected) in zip(realOurs, real.stdlib_decoded ?? [])
@@ -400,20 +400,3 @@ struct SentencePieceBPEReferenceTests {
     }
 }
 
-/// Compares ids document by document, recording at most 5 differences; returns the number of mismatches.
-private func compareSP(
-    _ fixture: String, _ texts: [String], ours: [[UInt32]], theirs: [[UInt32]],
-    sourceLocation: SourceLocation = #_sourceLocation
-) -> Int {
-    #expect(ours.count == theirs.count, sourceLocation: sourceLocation)
-    var mismatches = 0
-    for (index, pair) in zip(ours, theirs).enumerated() where pair.0 != pair.1 {
-        mismatches += 1
-        if mismatches <= 5 {
-            let message = "\(fixture): document \(index) \(String(texts[index].prefix(80)).debugDescription) differs: "
-                + "ours \(pair.0.prefix(40)) reference \(pair.1.prefix(40))"
-            Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
-        }
-    }
-    return mismatches
-}
