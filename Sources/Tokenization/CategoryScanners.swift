@@ -40,22 +40,20 @@ public enum CategoryScanner: String, HFMatcher, CaseIterable {
     public static let known: [String: CategoryScanner] = Dictionary(
         uniqueKeysWithValues: allCases.map { ($0.regex, $0) })
 
-    public func matches(in text: [UInt8]) -> [Range<Int>] {
-        text.withUnsafeBufferPointer { buffer in
-            let scan = CategoryText(bytes: buffer)
-            var ranges: [Range<Int>] = []
-            var i = 0
-            while i < buffer.count {
-                let (flags, length) = scan.scalar(at: i)
-                if let end = matchEnd(scan, at: i, flags: flags, length: length) {
-                    ranges.append(i..<end)
-                    i = end
-                } else {
-                    i += length
-                }
+    public func matches(in buffer: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
+        let scan = CategoryText(bytes: buffer)
+        var ranges: [Range<Int>] = []
+        var i = 0
+        while i < buffer.count {
+            let (flags, length) = scan.scalar(at: i)
+            if let end = matchEnd(scan, at: i, flags: flags, length: length) {
+                ranges.append(i..<end)
+                i = end
+            } else {
+                i += length
             }
-            return ranges
         }
+        return ranges
     }
 
     /// The end of the match starting at `i`, or nil when none starts there.

@@ -133,6 +133,14 @@ public enum HFSplitPattern: Sendable {
 public protocol HFMatcher: Sendable {
     /// The non-overlapping match ranges in `text`, left to right, as the reference's `find_iter` yields them.
     func matches(in text: [UInt8]) -> [Range<Int>]
+    /// The same on a buffer (offsets into it), so that a chain of Splits needs no array per piece.
+    func matches(in buffer: UnsafeBufferPointer<UInt8>) -> [Range<Int>]
+}
+
+extension HFMatcher {
+    public func matches(in text: [UInt8]) -> [Range<Int>] {
+        text.withUnsafeBufferPointer { matches(in: $0) }
+    }
 }
 
 /// `Split` with its `behavior` and `invert`, exactly as `tokenizers`' `NormalizedString::split`.

@@ -50,28 +50,27 @@ public final class HFRegex: HFMatcher, @unchecked Sendable {
 
     deinit { pcre2_code_free_8(code) }
 
-    /// The match ranges in `text` (valid UTF-8), left to right.
-    public func matches(in text: [UInt8]) -> [Range<Int>] {
+    /// The match ranges in `buffer` (valid UTF-8), left to right.
+    public func matches(in buffer: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
+        if buffer.isEmpty { return [] }  // PCRE2 10.42 rejects a NULL subject, which an empty buffer may have
         guard let matchData = pcre2_match_data_create_from_pattern_8(code, nil) else { return [] }
         defer { pcre2_match_data_free_8(matchData) }
         var ranges: [Range<Int>] = []
-        text.withUnsafeBufferPointer { buffer in
-            let count = buffer.count
-            var start = 0
-            var lastEnd = -1
-            while start <= count {
-                guard let found = match(buffer, from: start, matchData) else { break }
-                if found.isEmpty {
-                    if found.lowerBound != lastEnd { ranges.append(found) }
-                    lastEnd = found.upperBound
-                    guard found.upperBound < count else { break }
-                    start = found.upperBound + utf8Length(lead: buffer[found.upperBound])
-                    continue
-                }
-                ranges.append(found)
+        let count = buffer.count
+        var start = 0
+        var lastEnd = -1
+        while start <= count {
+            guard let found = match(buffer, from: start, matchData) else { break }
+            if found.isEmpty {
+                if found.lowerBound != lastEnd { ranges.append(found) }
                 lastEnd = found.upperBound
-                start = found.upperBound
+                guard found.upperBound < count else { break }
+                start = found.upperBound + utf8Length(lead: buffer[found.upperBound])
+                continue
             }
+            ranges.append(found)
+            lastEnd = found.upperBound
+            start = found.upperBound
         }
         return ranges
     }

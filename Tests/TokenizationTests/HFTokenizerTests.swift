@@ -280,6 +280,7 @@ struct HFTokenizerReferenceTests {
         let ours = synthetic.map { tokenizer.encode($0) }
         #expect(compareIDs(model, synthetic, ours: ours, theirs: theirs) == 0)
         #expect((tokenizer.fastPattern != nil) == fastPathModels.contains(model), "\(model): fast path")
+        #expect(tokenizer.takesFastPath == (fastPathModels.contains(model) || model == "deepseek-v3"))
         let general = synthetic.map { tokenizer.encodeGeneral($0) }
         #expect(general == ours, "\(model): the general path differs from the fast path")
 
