@@ -13,10 +13,14 @@
 ///
 /// - Complexity: building is O(total piece bytes) expected; `child` and `piece(at:)` are O(1) expected.
 struct PieceTrie: Sendable {
-    /// Slot keys `node << 8 | byte + 1` (0: empty slot; +1 keeps the root's byte 0 from looking empty).
-    private var keys: [UInt64]
-    /// The child node of each used slot.
-    private var children: [Int32]
+    /// Two words per slot: the key `node << 8 | byte + 1` (0: empty slot; +1 keeps the root's byte 0 from looking
+    /// empty), then the child node (high 32 bits) and the piece id that ends at the child or -1 (low 32 bits).
+    ///
+    /// Why interleaved: with a 262k-piece vocabulary the table is tens of megabytes and each step of a walk is a
+    /// cache miss; keeping key, child and the child's piece in one 16-byte slot makes it one miss instead of
+    /// three (separate key, child and piece arrays). Measured with `ptk bench tokenize` (5 MB, 1 thread): j2
+    /// (Unigram) went from 3.7 to 4.2 MB/s (0.49× to 0.59× sentencepiece).
+    private var slots: [UInt64]
     /// The piece id that ends at each node, or -1.
     private(set) var pieces: [Int32]
     private var shift: UInt64
@@ -25,8 +29,7 @@ struct PieceTrie: Sendable {
     /// Builds the trie; a piece listed twice keeps its first id, and empty pieces are ignored.
     init(pieces list: [(bytes: [UInt8], id: Int32)]) {
         let bits = 10
-        keys = [UInt64](repeating: 0, count: 1 << bits)
-        children = [Int32](repeating: -1, count: 1 << bits)
+        slots = [UInt64](repeating: 0, count: 2 << bits)
         shift = UInt64(64 - bits)
         pieces = [-1]
         for (bytes, id) in list where !bytes.isEmpty {
@@ -43,22 +46,36 @@ struct PieceTrie: Sendable {
             }
             if pieces[node] < 0 { pieces[node] = id }
         }
+        for slot in stride(from: 0, to: slots.count, by: 2) where slots[slot] != 0 {
+            let childNode = Int(slots[slot + 1] >> 32)
+            slots[slot + 1] = UInt64(childNode) << 32 | UInt64(UInt32(bitPattern: pieces[childNode]))
+        }
     }
 
     /// The number of nodes, the root included.
     var nodeCount: Int { pieces.count }
 
+    /// The node reached from `node` by `byte` and the id of the piece ending there (-1: none), or nil.
+    @inline(__always) func step(_ node: Int, _ byte: UInt8) -> (node: Int, piece: Int32)? {
+        let key = (UInt64(node) << 8 | UInt64(byte)) + 1
+        let mask = slots.count / 2 - 1
+        var slot = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> shift)
+        return slots.withUnsafeBufferPointer { table in
+            while true {
+                let found = table[2 &* slot]
+                if found == key {
+                    let value = table[2 &* slot &+ 1]
+                    return (Int(value >> 32), Int32(bitPattern: UInt32(truncatingIfNeeded: value)))
+                }
+                if found == 0 { return nil }
+                slot = (slot &+ 1) & mask
+            }
+        }
+    }
+
     /// The node reached from `node` by `byte`, or nil.
     @inline(__always) func child(_ node: Int, _ byte: UInt8) -> Int? {
-        let key = (UInt64(node) << 8 | UInt64(byte)) + 1
-        let mask = keys.count - 1
-        var slot = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> shift)
-        while true {
-            let found = keys[slot]
-            if found == key { return Int(children[slot]) }
-            if found == 0 { return nil }
-            slot = (slot + 1) & mask
-        }
+        step(node, byte)?.node
     }
 
     /// The node reached from `node` by all of `bytes`, or nil.
@@ -83,25 +100,24 @@ struct PieceTrie: Sendable {
     }
 
     private mutating func insert(_ node: Int, _ byte: UInt8, _ childNode: Int) {
-        if 2 * (used + 1) > keys.count { grow() }
+        if 2 * (used + 1) > slots.count / 2 { grow() }
         let key = (UInt64(node) << 8 | UInt64(byte)) + 1
-        place(key, Int32(childNode))
+        place(key, UInt64(childNode) << 32 | UInt64(UInt32.max))
         used += 1
     }
 
-    private mutating func place(_ key: UInt64, _ value: Int32) {
-        let mask = keys.count - 1
+    private mutating func place(_ key: UInt64, _ value: UInt64) {
+        let mask = slots.count / 2 - 1
         var slot = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> shift)
-        while keys[slot] != 0 { slot = (slot + 1) & mask }
-        keys[slot] = key
-        children[slot] = value
+        while slots[2 * slot] != 0 { slot = (slot + 1) & mask }
+        slots[2 * slot] = key
+        slots[2 * slot + 1] = value
     }
 
     private mutating func grow() {
-        let oldKeys = keys, oldChildren = children
-        keys = [UInt64](repeating: 0, count: oldKeys.count * 2)
-        children = [Int32](repeating: -1, count: oldKeys.count * 2)
+        let old = slots
+        slots = [UInt64](repeating: 0, count: old.count * 2)
         shift -= 1
-        for slot in 0..<oldKeys.count where oldKeys[slot] != 0 { place(oldKeys[slot], oldChildren[slot]) }
+        for slot in stride(from: 0, to: old.count, by: 2) where old[slot] != 0 { place(old[slot], old[slot + 1]) }
     }
 }

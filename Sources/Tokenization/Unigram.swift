@@ -130,6 +130,8 @@ public struct UnigramModel: Sendable {
     let maxScore: Float
     /// The longest piece in bytes (the reference search's window).
     let longestPiece: Int
+    /// Whether each id is an unused piece (a flat table: cheaper in the Viterbi loop than comparing `types`).
+    let isUnused: [Bool]
 
     /// Builds the model; normal, user-defined and unused pieces are searched in text.
     ///
@@ -156,6 +158,7 @@ public struct UnigramModel: Sendable {
         unknownScore = minimum - 10
         maxScore = maximum
         longestPiece = searchable.map(\.bytes.count).max() ?? 0
+        isUnused = pieces.map { $0.type == .unused }
     }
 
     /// The ids of normalized text (SentencePiece's `Encode` after normalization).
@@ -238,10 +241,11 @@ public struct UnigramModel: Sendable {
             var coveredByOne = false
             var node = 0
             var position = start
-            while position < n, let next = trie.child(node, bytes[position]) {
-                node = next
+            while position < n, let next = trie.step(node, bytes[position]) {
+                node = next.node
                 position += 1
-                guard let id = trie.piece(at: node).map(Int.init), types[id] != .unused else { continue }
+                guard next.piece >= 0, !isUnused[Int(next.piece)] else { continue }
+                let id = Int(next.piece)
                 let length = position - start
                 let candidate = pieceScore(id, length: length) + tillHere
                 if startsAt[position] < 0 || candidate > bestScore[position] {

@@ -27,6 +27,17 @@ struct SentencePieceScoreBPE: Sendable {
     let scores: [Float]
     let types: [SentencePieceType]
     let unknowns: UnknownPieces
+    /// Whether the text can be merged word by word: cut before each "▁" character that follows another character.
+    ///
+    /// Why: a merge joins two adjacent symbols into a piece, so it cannot cross such a cut when no piece (of the
+    /// piece table) has "▁" right after a character other than "▁": the symbol before the cut ends in that
+    /// other character. Merging each word alone then gives the same merges in the same relative order (a merge
+    /// never depends on symbols outside its word), and a word of a few symbols merges in place by a linear scan,
+    /// without the document-wide heap and linked-list arrays. Measured with `ptk bench tokenize` (5 MB, 1 thread,
+    /// together with PieceTrie's interleaved slots): Mistral v1 went from 3.5 to 4.2 MB/s (1.0× to 1.4×
+    /// sentencepiece); the normalizer is probably most of the rest. Off when the table has unused pieces (their recorded splits depend on the global
+    /// queue order) or a piece with such a "▁"; `SentencePieceBPE.hasSpaceAfterOtherScalar` decides the latter.
+    let mergesByWord: Bool
 
     init(pieces: [[UInt8]], scores: [Float], types: [SentencePieceType], unknownID: UInt32, byteFallback: Bool)
         throws(TokenizerError) {
@@ -44,6 +55,10 @@ struct SentencePieceScoreBPE: Sendable {
         self.scores = scores
         self.types = types
         unknowns = try UnknownPieces(unknownID: unknownID, byteFallback: byteFallback, pieces: pieces, types: types)
+        let space = SentencePieceNormalizer.spaceSymbol
+        mergesByWord = !table.contains {
+            types[Int($0.id)] == .unused || SentencePieceBPE.hasSpaceAfterOtherScalar($0.bytes, space: space)
+        }
     }
 
     /// The ids of normalized text.
@@ -125,21 +140,136 @@ struct SentencePieceScoreBPE: Sendable {
         return ~ascending
     }
 
-    // MARK: - Heap merge
+    // MARK: - Merging
 
-    /// The merge loop over a linked list of symbols with a heap of (score, left index) keys.
+    /// The final symbols: word by word when `mergesByWord`, else one heap merge over the whole text.
+    ///
+    /// - Complexity: O(n log n) for n symbols (O(n) for words of bounded length).
+    func segment(_ bytes: [UInt8]) -> Segmentation {
+        let initial = initialSymbols(bytes)
+        var result = Segmentation(symbols: [], unusedSplits: [:])
+        guard mergesByWord else {
+            segmentWithHeap(bytes, initial[...], into: &result)
+            return result
+        }
+        result.symbols.reserveCapacity(initial.count)
+        var wordStart = 0
+        var word = WordBuffer()
+        for k in initial.indices where k > wordStart && isCut(bytes, initial, k) {
+            mergeWord(bytes, initial[wordStart..<k], buffer: &word, into: &result)
+            wordStart = k
+        }
+        mergeWord(bytes, initial[wordStart...], buffer: &word, into: &result)
+        return result
+    }
+
+    /// Whether a word starts at initial symbol `k`: a lone "▁" character after a frozen symbol or another
+    /// character than "▁" (see `mergesByWord`).
+    @inline(__always) private func isCut(
+        _ bytes: [UInt8], _ initial: [(start: Int, end: Int, frozen: Bool)], _ k: Int
+    ) -> Bool {
+        let symbol = initial[k], before = initial[k - 1]
+        guard !symbol.frozen, symbol.end - symbol.start == 3, bytes[symbol.start] == 0xE2,
+            bytes[symbol.start + 1] == 0x96, bytes[symbol.start + 2] == 0x81 else { return false }
+        if before.frozen || before.end - before.start != 3 { return true }
+        return !(bytes[before.start] == 0xE2 && bytes[before.start + 1] == 0x96 && bytes[before.start + 2] == 0x81)
+    }
+
+    /// The symbols of one word while it merges (reused from word to word).
+    private struct WordBuffer {
+        var start: [Int] = []
+        var end: [Int] = []
+        var node: [Int] = []
+        var frozen: [Bool] = []
+        /// The piece id and trie node that symbol k and k + 1 would merge into (id -1: none).
+        var pairID: [Int32] = []
+        var pairNode: [Int] = []
+    }
+
+    /// The words above this many symbols go through the heap (a linear scan per merge would be quadratic).
+    static let linearWordLimit = 48
+
+    /// Merges the symbols of one word in place (best score, leftmost first) and appends its final symbols.
+    ///
+    /// - Complexity: O(m²) for m symbols (m ≤ `linearWordLimit`; longer words take the heap, O(m log m)).
+    private func mergeWord(
+        _ bytes: [UInt8], _ initial: ArraySlice<(start: Int, end: Int, frozen: Bool)>, buffer w: inout WordBuffer,
+        into result: inout Segmentation
+    ) {
+        if initial.count > Self.linearWordLimit {
+            segmentWithHeap(bytes, initial, into: &result)
+            return
+        }
+        guard initial.count > 1 else {
+            if let only = initial.first { result.symbols.append((only.start, only.end)) }
+            return
+        }
+        w.start.removeAll(keepingCapacity: true)
+        w.end.removeAll(keepingCapacity: true)
+        w.node.removeAll(keepingCapacity: true)
+        w.frozen.removeAll(keepingCapacity: true)
+        for symbol in initial {
+            w.start.append(symbol.start)
+            w.end.append(symbol.end)
+            w.frozen.append(symbol.frozen)
+            w.node.append(symbol.frozen ? -1 : trie.walk(0, bytes[symbol.start..<symbol.end]) ?? -1)
+        }
+        func pair(_ k: Int, _ w: WordBuffer) -> (id: Int32, node: Int) {
+            guard !w.frozen[k], !w.frozen[k + 1], w.node[k] >= 0,
+                let merged = trie.walk(w.node[k], bytes[w.start[k + 1]..<w.end[k + 1]]),
+                let id = trie.piece(at: merged) else { return (-1, -1) }
+            return (id, merged)
+        }
+        w.pairID.removeAll(keepingCapacity: true)
+        w.pairNode.removeAll(keepingCapacity: true)
+        for k in 0..<(w.start.count - 1) {
+            let found = pair(k, w)
+            w.pairID.append(found.id)
+            w.pairNode.append(found.node)
+        }
+        while true {
+            var best = -1
+            var bestScore = -Float.infinity
+            for k in w.pairID.indices where w.pairID[k] >= 0 {
+                let score = scores[Int(w.pairID[k])]
+                if best < 0 || score > bestScore {
+                    best = k
+                    bestScore = score
+                }
+            }
+            guard best >= 0 else { break }
+            w.end[best] = w.end[best + 1]
+            w.node[best] = w.pairNode[best]
+            w.start.remove(at: best + 1)
+            w.end.remove(at: best + 1)
+            w.node.remove(at: best + 1)
+            w.frozen.remove(at: best + 1)
+            w.pairID.remove(at: best)
+            w.pairNode.remove(at: best)
+            for k in [best - 1, best] where k >= 0 && k + 1 < w.start.count {
+                let found = pair(k, w)
+                w.pairID[k] = found.id
+                w.pairNode[k] = found.node
+            }
+        }
+        for k in w.start.indices { result.symbols.append((w.start[k], w.end[k])) }
+    }
+
+    /// The merge loop of `initial` (the whole text, or one long word) over a linked list of symbols with a heap of
+    /// (score, left index) keys, appending the final symbols.
     ///
     /// SentencePiece queues every candidate pair and drops a popped one whose symbols changed since. Here a popped
     /// key (score, left) is taken iff the pair that starts at `left` now has that score: whenever a pair is formed
     /// its key is pushed, so such a key in SentencePiece's queue is exactly a current pair, and the outcome and
     /// order of merges are the same.
     ///
-    /// - Complexity: O(n log n) for n symbols.
-    func segment(_ bytes: [UInt8]) -> Segmentation {
-        let initial = initialSymbols(bytes)
+    /// - Complexity: O(m log m) for m symbols.
+    private func segmentWithHeap(
+        _ bytes: [UInt8], _ initial: ArraySlice<(start: Int, end: Int, frozen: Bool)>, into result: inout Segmentation
+    ) {
+        let initial = Array(initial)
         let n = initial.count
-        var result = Segmentation(symbols: [], unusedSplits: [:])
-        if n == 0 { return result }
+        if n == 0 { return }
         var start = initial.map(\.start), end = initial.map(\.end), frozen = initial.map(\.frozen)
         var node = initial.map { trie.walk(0, bytes[$0.start..<$0.end]) ?? -1 }
         var next = (0..<n).map { $0 + 1 }, previous = (0..<n).map { $0 - 1 }
@@ -182,7 +312,6 @@ struct SentencePieceScoreBPE: Sendable {
             result.symbols.append((start[k], end[k]))
             k = next[k]
         }
-        return result
     }
 
     // MARK: - Reference
