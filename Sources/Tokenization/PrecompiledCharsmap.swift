@@ -74,6 +74,13 @@ public struct PrecompiledCharsmap: Sendable {
         return (strings[match.value..<end], match.length)
     }
 
+    /// Whether some rule starts with `byte` (false: the byte alone is always copied unchanged).
+    func hasRule(startingWith byte: UInt8) -> Bool {
+        guard !units.isEmpty else { return false }
+        let node = Int(Self.offset(units[0])) ^ Int(byte)
+        return node < units.count && Self.label(units[node]) == UInt32(byte)
+    }
+
     /// Applies the rules over the whole input (no whitespace handling; see `SentencePieceNormalizer` for that).
     ///
     /// ```swift
