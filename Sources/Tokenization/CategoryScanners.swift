@@ -41,19 +41,23 @@ public enum CategoryScanner: String, HFMatcher, CaseIterable {
         uniqueKeysWithValues: allCases.map { ($0.regex, $0) })
 
     public func matches(in buffer: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
-        let scan = CategoryText(bytes: buffer)
-        var ranges: [Range<Int>] = []
-        var i = 0
-        while i < buffer.count {
-            let (flags, length) = scan.scalar(at: i)
-            if let end = matchEnd(scan, at: i, flags: flags, length: length) {
-                ranges.append(i..<end)
-                i = end
-            } else {
-                i += length
+        // The flag table is bound once per call: reading the lazy global per scalar cost a `swift_once` check
+        // and a retain each time (perf, DeepSeek-V3 encode).
+        CategoryText.bmpFlags.withUnsafeBufferPointer { table in
+            let scan = CategoryText(bytes: buffer, table: table)
+            var ranges: [Range<Int>] = []
+            var i = 0
+            while i < buffer.count {
+                let (flags, length) = scan.scalar(at: i)
+                if let end = matchEnd(scan, at: i, flags: flags, length: length) {
+                    ranges.append(i..<end)
+                    i = end
+                } else {
+                    i += length
+                }
             }
+            return ranges
         }
-        return ranges
     }
 
     /// The end of the match starting at `i`, or nil when none starts there.
@@ -125,6 +129,8 @@ struct CategoryText {
     static let mark: UInt8 = 16, space: UInt8 = 32, newline: UInt8 = 64, cjkKana: UInt8 = 128
 
     let bytes: UnsafeBufferPointer<UInt8>
+    /// `bmpFlags`, bound by the caller.
+    let table: UnsafeBufferPointer<UInt8>
 
     /// Flags of every BMP scalar, built once (64 KiB).
     static let bmpFlags: [UInt8] = (0..<0x10000).map { flags(of: UInt32($0)) }
@@ -156,9 +162,9 @@ struct CategoryText {
     func scalar(at i: Int) -> (flags: UInt8, length: Int) {
         guard i < bytes.count else { return (0, 1) }
         let lead = bytes[i]
-        if lead < 0x80 { return (CategoryText.bmpFlags[Int(lead)], 1) }
+        if lead < 0x80 { return (table[Int(lead)], 1) }
         let (value, length) = decodeMultibyteScalar(bytes, at: i)
-        if value < 0x10000 { return (CategoryText.bmpFlags[Int(value)], length) }
+        if value < 0x10000 { return (table[Int(value)], length) }
         return (CategoryText.flags(of: value), length)
     }
 
