@@ -108,14 +108,17 @@ let adversarialTexts: [String] = [
     "ﬁ ﬀ ℌ ① Ⅻ", "\u{FEFF}bom", "🙂🙃", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "a\u{200D}b\u{200C}c", "Ḁḁ ǅ ǈ",
 ]
 
-/// Random strings over pools of hard characters; SentencePieceBPETests.swift uses them too.
-func randomTexts(count: Int, seed: UInt64) -> [String] {
+/// The character pools of `randomTexts`: ASCII with line breaks, accents and combining marks, CJK/Thai/Devanagari,
+/// emoji with ZWJ, unusual spaces, and special-token fragments.
+let defaultRandomPools: [[Unicode.Scalar]] = [
+    Array("abcXYZ019 '\n\r\t.,!?<>|".unicodeScalars), Array("éü\u{301}\u{308}ßĞ".unicodeScalars),
+    Array("中文日本語한국ไทยहि".unicodeScalars), Array("👍🏽\u{200D}🙂".unicodeScalars),
+    Array(" \u{A0}\u{3000}\u{2029}".unicodeScalars), Array("<|>_imstartk｜▁".unicodeScalars),
+]
+
+/// Random strings over pools of hard characters (one in ten scalars drawn from U+0020–U+2FFFF instead).
+func randomTexts(count: Int, seed: UInt64, pools: [[Unicode.Scalar]] = defaultRandomPools) -> [String] {
     var generator = HFSplitMix(state: seed)
-    let pools: [[Unicode.Scalar]] = [
-        Array("abcXYZ019 '\n\r\t.,!?<>|".unicodeScalars), Array("éü\u{301}\u{308}ßĞ".unicodeScalars),
-        Array("中文日本語한국ไทยहि".unicodeScalars), Array("👍🏽\u{200D}🙂".unicodeScalars),
-        Array(" \u{A0}\u{3000}\u{2029}".unicodeScalars), Array("<|>_imstartk｜▁".unicodeScalars),
-    ]
     return (0..<count).map { _ in
         var text = String.UnicodeScalarView()
         let length = Int.random(in: 0...60, using: &generator)

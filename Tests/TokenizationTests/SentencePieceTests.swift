@@ -124,27 +124,13 @@ private let spAdversarialTexts: [String] = [
     "\u{10FFFF}\u{E000}\u{F8FF}", "𠀀𪛖", "각 각", "Ω Ω K K Å", "(a, b)", ",,,", "(((", "x,y",
 ]
 
+/// `randomTexts` over pools with SentencePiece's own traps (`<s>`, `▁`, fullwidth forms, ligatures, U+2047).
 private func spRandomTexts(count: Int, seed: UInt64) -> [String] {
-    var generator = SplitMix64(state: seed)
-    let pools: [[Unicode.Scalar]] = [
+    randomTexts(count: count, seed: seed, pools: [
         Array("abcXYZ019 '\n\r\t.,!?<>|()[]".unicodeScalars), Array("éü\u{301}\u{308}ßĞ".unicodeScalars),
         Array("中文日本語한국ไทยहि".unicodeScalars), Array("👍🏽\u{200D}🙂".unicodeScalars),
         Array(" \u{A0}\u{3000}\u{2029}  ".unicodeScalars), Array("<s>/▁ＡＢ①ﬁ\u{2047}".unicodeScalars),
-    ]
-    return (0..<count).map { _ in
-        var text = String.UnicodeScalarView()
-        let length = Int.random(in: 0...60, using: &generator)
-        for _ in 0..<length {
-            let pool = pools[Int.random(in: 0..<pools.count, using: &generator)]
-            if Int.random(in: 0..<10, using: &generator) == 0,
-                let scalar = Unicode.Scalar(UInt32.random(in: 0x20...0x2FFFF, using: &generator)) {
-                text.append(scalar)
-            } else {
-                text.append(pool[Int.random(in: 0..<pool.count, using: &generator)])
-            }
-        }
-        return String(text)
-    }
+    ])
 }
 
 private let fixtureNames = ["mistral-v1", "mistral-v3", "ai21-j2"]
