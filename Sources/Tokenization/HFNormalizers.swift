@@ -356,3 +356,72 @@ public struct HFPrepend: HFNormalizer {
         text.isEmpty ? text : prefix + text
     }
 }
+
+/// `Precompiled` (a SentencePiece charsmap in a tokenizer.json, T5 / XLM-R / mT5 files), as `tokenizers` applies it.
+///
+/// Not SentencePiece's own longest-match walk (`SentencePieceNormalizer`): `tokenizers` goes grapheme by
+/// grapheme; a grapheme under 6 bytes that a rule starts is replaced whole by that rule's output (the shortest
+/// matching rule, as `spm_precompiled`'s `transform` returns), else each of its characters is looked up alone
+/// and kept when no rule starts it. Graphemes are the one place where the reference itself segments text by
+/// extended grapheme clusters, so this follows it with Swift's `Character`s.
+///
+/// ```swift
+/// HFPrecompiled(charsmap: nmtNFKC).normalize(Array("ｆｕｌｌ".utf8))   // "full"
+/// ```
+///
+/// - Complexity: O(n) for n bytes (rules are short).
+public struct HFPrecompiled: HFNormalizer {
+    public let charsmap: PrecompiledCharsmap
+
+    public init(charsmap: PrecompiledCharsmap) { self.charsmap = charsmap }
+
+    public func normalize(_ text: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.count)
+        for grapheme in String(decoding: text, as: UTF8.self) {
+            let bytes = Array(grapheme.utf8)
+            if bytes.count < 6, let replacement = charsmap.shortestPrefix(bytes) {
+                out.append(contentsOf: replacement)
+                continue
+            }
+            for scalar in grapheme.unicodeScalars {
+                let character = Array(String(scalar).utf8)
+                if let replacement = charsmap.shortestPrefix(character) {
+                    out.append(contentsOf: replacement)
+                } else {
+                    out.append(contentsOf: character)
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// `Replace` with a regex that is not a plain literal (T5's `" {2,}"`): each match, as `find_iter` finds them,
+/// becomes `content`. PCRE2 runs the regex (`HFRegex`).
+///
+/// - Complexity: O(n) matching for these patterns, plus the output.
+public struct HFRegexReplace: HFNormalizer {
+    public let regex: HFRegex
+    public let content: [UInt8]
+
+    public init(regex: HFRegex, content: [UInt8]) {
+        self.regex = regex
+        self.content = content
+    }
+
+    public func normalize(_ text: [UInt8]) -> [UInt8] {
+        let matches = regex.matches(in: text)
+        if matches.isEmpty { return text }
+        var out: [UInt8] = []
+        out.reserveCapacity(text.count)
+        var previous = 0
+        for match in matches {
+            out.append(contentsOf: text[previous..<match.lowerBound])
+            out.append(contentsOf: content)
+            previous = match.upperBound
+        }
+        out.append(contentsOf: text[previous...])
+        return out
+    }
+}

@@ -6,7 +6,7 @@ import Foundation
 extension HFJSONReader {
     /// The normalizer types of this file, for the dispatch in `normalizer(_:at:)`.
     static let genericNormalizerTypes: Set<String> = [
-        "BertNormalizer", "Lowercase", "Strip", "StripAccents", "Replace", "Prepend",
+        "BertNormalizer", "Lowercase", "Strip", "StripAccents", "Replace", "Prepend", "Precompiled",
     ]
 
     /// The pre-tokenizer types of this file, for the dispatch in `preTokenizer(_:at:)`.
@@ -40,8 +40,30 @@ extension HFJSONReader {
             return HFPrepend(Array(try string(object["prepend"], at: jsonPath + ".prepend").utf8))
         case "Replace":
             let content = Array(try string(object["content"], at: jsonPath + ".content").utf8)
-            let pattern = try replacePattern(object["pattern"], at: jsonPath + ".pattern")
-            return HFReplace(pattern: pattern, content: content)
+            let patternPath = jsonPath + ".pattern"
+            if let regex = try self.object(object["pattern"], at: patternPath)["Regex"] as? String,
+                HFJSONReader.literalOfRegex(regex) == nil {
+                do {
+                    return HFRegexReplace(regex: try HFRegex(pattern: regex), content: content)
+                } catch {
+                    if case let .unsupportedComponent(_, _, component) = error {
+                        throw unsupported(patternPath + ".Regex", component)
+                    }
+                    throw error
+                }
+            }
+            return HFReplace(pattern: try replacePattern(object["pattern"], at: patternPath), content: content)
+        case "Precompiled":
+            let encoded = try string(object["precompiled_charsmap"], at: jsonPath + ".precompiled_charsmap")
+            guard let blob = Data(base64Encoded: encoded) else {
+                throw malformed(jsonPath + ".precompiled_charsmap", "not base64")
+            }
+            if blob.isEmpty { return HFNormalizerSequence([]) }  // tokenizers: an empty charsmap changes nothing
+            do {
+                return HFPrecompiled(charsmap: try PrecompiledCharsmap(blob: Array(blob)))
+            } catch {
+                throw malformed(jsonPath + ".precompiled_charsmap", "\(error)")
+            }
         default:
             throw unsupported(jsonPath, "normalizer \(type)")
         }

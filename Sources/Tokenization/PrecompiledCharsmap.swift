@@ -74,6 +74,32 @@ public struct PrecompiledCharsmap: Sendable {
         return (strings[match.value..<end], match.length)
     }
 
+    /// The replacement of the shortest rule that is a prefix of `bytes`, or nil: `spm_precompiled`'s
+    /// `transform`, which `tokenizers`' `Precompiled` normalizer applies to a whole grapheme or character (the
+    /// first result of a common-prefix search is the shortest).
+    ///
+    /// - Complexity: O(length of the match).
+    public func shortestPrefix(_ bytes: [UInt8]) -> ArraySlice<UInt8>? {
+        guard !units.isEmpty else { return nil }
+        var node = Int(Self.offset(units[0]))
+        for byte in bytes {
+            node ^= Int(byte)
+            guard node < units.count else { return nil }
+            let unit = units[node]
+            guard Self.label(unit) == UInt32(byte) else { return nil }
+            node ^= Int(Self.offset(unit))
+            if Self.hasLeaf(unit) {
+                guard node < units.count else { return nil }
+                let value = Int(units[node] & 0x7FFF_FFFF)
+                guard value < strings.count else { return nil }
+                var end = value
+                while end < strings.count, strings[end] != 0 { end += 1 }
+                return strings[value..<end]
+            }
+        }
+        return nil
+    }
+
     /// Whether some rule starts with `byte` (false: the byte alone is always copied unchanged).
     func hasRule(startingWith byte: UInt8) -> Bool {
         guard !units.isEmpty else { return false }

@@ -263,7 +263,7 @@ struct HFTokenizerReferenceTests {
         // The vocabulary kept every entry (keys decoded to bytes; no canonical-equivalence collisions).
         var vocabulary = 0
         var asStrings = Set<String>()
-        for id in 0..<UInt32(200_000) {
+        for id in 0..<UInt32(300_000) {
             guard let bytes = tokenizer.model.token(of: id) else { continue }
             vocabulary += 1
             if tokenizer.model.isByteLevel {
@@ -311,6 +311,26 @@ struct HFTokenizerReferenceTests {
         let megabytes = Double(realTexts.reduce(0) { $0 + $1.utf8.count }) / 1e6
         print("HF \(model): compared \(synthetic.count + realTexts.count) documents "
             + "(\(synthetic.count) synthetic, \(realTexts.count) real multilingual, \(megabytes) MB), encode \(elapsed)")
+    }
+}
+
+/// T5-style Unigram (Precompiled charsmap, Replace " {2,}" by PCRE2, Metaspace): AI21's j2 `.model` converted by
+/// tokenizers' `SentencePieceUnigramTokenizer.from_spm`. It loads and runs, but a few documents still differ
+/// from tokenizers (ties between equal-score Viterbi paths, and some real Chinese text): a known issue, counted.
+@Suite("HF tokenizer.json Precompiled + Unigram (known differences)", .serialized)
+struct HFPrecompiledUnigramTests {
+    @Test func convertedJ2() throws {
+        guard let path = hfFixture("ai21-j2-unigram") else { return }
+        let tokenizer = try HFTokenizer.load(path: path)
+        let synthetic = adversarialTexts + randomTexts(count: 200, seed: 13)
+        let theirs = try askHF(HFRequest(model: "ai21-j2-unigram", texts: synthetic)).texts ?? []
+        let ours = synthetic.map { tokenizer.encode($0) }
+        let differing = zip(ours, theirs).filter { $0 != $1 }.count
+        print("HF ai21-j2-unigram (Precompiled): \(synthetic.count - differing) of \(synthetic.count) documents equal")
+        #expect(differing < synthetic.count / 10, "most documents must already agree")
+        withKnownIssue("Unigram ties and Precompiled graphemes: not yet equal on every document") {
+            #expect(differing == 0)
+        }
     }
 }
 
