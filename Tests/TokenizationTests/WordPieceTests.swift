@@ -340,11 +340,15 @@ struct HFGenericComponentReferenceTests {
         #expect(compareStrings("NFD (Unicode 9.0)", inputs, ours: ours, theirs: theirs.map { Array($0.utf8) }) == 0)
     }
 
-    @Test func unsupportedReplaceRegexNamesItsPath() {
+    @Test func replaceRegexRunsOnPCRE2AndABadOneNamesItsPath() throws {
         let spec = component("Replace", ["pattern": .object(["Regex": .string(" {2,}")]), "content": .string(" ")])
+        let normalizer = try #require(try HFJSONReader(path: "test").normalizer(spec.foundation, at: "normalizer"))
+        #expect(normalizer.normalize(Array("a  b   c d".utf8)) == Array("a b c d".utf8))
+        let bad = component("Replace", ["pattern": .object(["Regex": .string("(")]), "content": .string(" ")])
         #expect(throws: TokenizerError.unsupportedComponent(
-            path: "test", jsonPath: "normalizer.pattern.Regex", component: "Replace regex \" {2,}\"")) {
-            try HFJSONReader(path: "test").normalizer(spec.foundation, at: "normalizer")
+            path: "test", jsonPath: "normalizer.pattern.Regex",
+            component: "regex \"(\" (PCRE2: missing closing parenthesis at 1)")) {
+            try HFJSONReader(path: "test").normalizer(bad.foundation, at: "normalizer")
         }
     }
 }
