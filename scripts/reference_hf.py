@@ -85,10 +85,6 @@ def load(model):
     return tok
 
 
-def stdlib_texts(limit):
-    return reference_corpus.stdlib_texts(limit)
-
-
 def main():
     request = json.load(sys.stdin)
     answer = {}
@@ -105,7 +101,7 @@ def main():
         if "texts" in request:
             answer["texts"] = [tok.encode(t, add_special_tokens=False).ids for t in request["texts"]]
         if "stdlib_bytes" in request:
-            texts = stdlib_texts(int(request["stdlib_bytes"]))
+            texts = reference_corpus.stdlib_texts(int(request["stdlib_bytes"]))
             answer["stdlib_texts"] = texts
             answer["stdlib_ids"] = [tok.encode(t, add_special_tokens=False).ids for t in texts]
         if "real_bytes" in request:

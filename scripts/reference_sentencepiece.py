@@ -43,10 +43,6 @@ def fixtures():
     return found
 
 
-def stdlib_texts(limit):
-    return reference_corpus.stdlib_texts(limit)
-
-
 def main():
     request = json.load(sys.stdin)
     answer = {}
@@ -62,7 +58,7 @@ def main():
             answer["decoded"] = [sp.decode(i) for i in ids]
             answer["normalized"] = [sp.normalize(t) for t in request["texts"]]
         if "stdlib_bytes" in request:
-            texts = stdlib_texts(int(request["stdlib_bytes"]))
+            texts = reference_corpus.stdlib_texts(int(request["stdlib_bytes"]))
             ids = [sp.encode(t) for t in texts]
             answer["stdlib_texts"] = texts
             answer["stdlib_ids"] = ids

@@ -36,7 +36,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import tokenizers  # noqa: E402
-from reference_hf import stdlib_texts  # noqa: E402  (same folder)
+from reference_corpus import stdlib_texts  # noqa: E402  (same folder)
 
 FIXTURES = ["mistral-legacy", "mistral-metaspace", "mistral-split-unk", "mistral-added"]
 

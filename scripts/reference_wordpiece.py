@@ -25,7 +25,7 @@ import sys
 import tokenizers
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from reference_hf import stdlib_texts  # noqa: E402  (same real-text sample as the byte-level tests)
+from reference_corpus import stdlib_texts  # noqa: E402  (same real-text sample as the byte-level tests)
 
 
 def fixtures():
