@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "Pipeline", targets: ["Pipeline"]),
         .library(name: "Planning", targets: ["Planning"]),
         .library(name: "Tokenization", targets: ["Tokenization"]),
+        .library(name: "Packing", targets: ["Packing"]),
+        .library(name: "Shards", targets: ["Shards"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -33,7 +35,7 @@ let package = Package(
 
         // MARK: Stages, recipes, runner, accounting, demo
         .target(name: "Pipeline", dependencies: [
-            "CorpusCore", "CorpusIO", "Tokenization",
+            "CorpusCore", "CorpusIO", "Tokenization", "Packing", "Shards",
             .product(name: "Yams", package: "Yams"),
         ]),
 
@@ -46,12 +48,18 @@ let package = Package(
             exclude: ["SentencePiece/sentencepiece_model.proto"]
         ),
 
+        // MARK: Shards: Megatron .bin/.idx token files and sidecars, manifest, reader, verifier (docs/shard-format.md)
+        .target(name: "Shards", dependencies: ["CorpusCore", "CorpusIO"]),
+
+        // MARK: Pack token sequences into windows: concat, docmask, best-fit, pad; MeCo conditioning
+        .target(name: "Packing", dependencies: ["CorpusCore", "Tokenization", "Shards"]),
+
         // MARK: Plan the run: scaling laws, loss fits, learning-rate schedules (no I/O)
         .target(name: "Planning", dependencies: ["CorpusCore"]),
 
         // MARK: The CLI: parses arguments and calls the library, nothing else
         .executableTarget(name: "ptk", dependencies: [
-            "Pipeline", "CorpusIO", "CorpusCore", "Planning", "Tokenization",
+            "Pipeline", "CorpusIO", "CorpusCore", "Planning", "Tokenization", "Packing", "Shards",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -64,6 +72,8 @@ let package = Package(
         // Runs the built `ptk` as a user would (the dependency makes sure it is built first).
         .testTarget(name: "CLITests", dependencies: ["ReferenceSupport", "ptk", "CorpusIO"]),
         .testTarget(name: "PlanningTests", dependencies: ["ReferenceSupport", "Planning", "CorpusCore"]),
+        .testTarget(name: "ShardsTests", dependencies: ["ReferenceSupport", "Shards", "CorpusIO", "CorpusCore"]),
+        .testTarget(name: "PackingTests", dependencies: ["ReferenceSupport", "Packing", "Shards", "Tokenization", "CorpusCore"]),
         .testTarget(name: "TokenizationTests", dependencies: ["ReferenceSupport", "Tokenization", "CorpusCore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,2 @@
+import CorpusCore
+import Shards

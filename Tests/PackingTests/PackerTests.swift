@@ -1,0 +1,2 @@
+import Packing
+import Testing
