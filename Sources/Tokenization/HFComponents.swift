@@ -49,6 +49,8 @@ public protocol HFModel: Sendable {
     func id(of token: [UInt8]) -> UInt32?
     /// Whether pieces and tokens are raw bytes (byte-level BPE) rather than vocabulary strings.
     var isByteLevel: Bool { get }
+    /// One more than the largest id of the vocabulary.
+    var vocabularySize: Int { get }
 }
 
 /// A tokenizer.json decoder: the tokens of the ids in, the decoded pieces out (joined by the caller).
@@ -308,4 +310,5 @@ extension MergeBPE: HFModel {
     public func encode(piece: [UInt8], into out: inout [UInt32]) { encodePiece(piece[...], into: &out) }
     public func token(of id: UInt32) -> [UInt8]? { tokenBytes(id) }
     public var isByteLevel: Bool { true }
+    public var vocabularySize: Int { max(tokens.count, textTokens.keys.max().map { Int($0) + 1 } ?? 0) }
 }

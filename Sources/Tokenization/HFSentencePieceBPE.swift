@@ -346,6 +346,7 @@ extension SentencePieceBPE: HFModel {
     public func token(of id: UInt32) -> [UInt8]? { tokenBytes(id) }
     public func id(of token: [UInt8]) -> UInt32? { ids[token] }
     public var isByteLevel: Bool { false }
+    public var vocabularySize: Int { tokens.count }
 }
 
 // MARK: - Reading the model from tokenizer.json

@@ -52,6 +52,7 @@ public struct HFUnigram: HFModel {
     }
 
     public var isByteLevel: Bool { false }
+    public var vocabularySize: Int { tokens.count }
 
     public func token(of id: UInt32) -> [UInt8]? { Int(id) < tokens.count ? tokens[Int(id)] : nil }
 

@@ -150,6 +150,7 @@ public struct HFWordPiece: HFBufferEncodingModel {
     public func id(of token: [UInt8]) -> UInt32? { ids[token] }
 
     public var isByteLevel: Bool { false }
+    public var vocabularySize: Int { tokens.count }
 }
 
 /// A byte trie in one open-addressing table: the edge (node, byte) maps to the child node.

@@ -1,4 +1,5 @@
 import CorpusCore
+import Packing
 import Foundation
 
 #if canImport(Glibc)
@@ -116,15 +117,65 @@ public struct OutputSpec: Sendable, Equatable {
     public var rejects: Bool
     /// When set, documents are written as token ids (`{"id", "ids"}` lines) instead of text.
     public var tokenizer: TokenizerSpec?
+    /// When set (with `tokenizer`), documents are packed into windows and written as shards.
+    public var pack: PackSpec?
 
     public init(path: String, format: OutputFormat = .jsonlZst, compressionLevel: Int? = nil, rejects: Bool = true,
-                tokenizer: TokenizerSpec? = nil)
+                tokenizer: TokenizerSpec? = nil, pack: PackSpec? = nil)
     {
         self.path = path
         self.format = format
         self.compressionLevel = compressionLevel
         self.rejects = rejects
         self.tokenizer = tokenizer
+        self.pack = pack
+    }
+}
+
+/// `output.pack`: how tokenized documents become windows and shards (docs/shard-format.md).
+public struct PackSpec: Sendable, Equatable {
+    public var strategy: PackStrategy
+    public var seqLen: Int
+    /// The end-of-document token; nil infers it (tokenizer_config.json, then the usual names).
+    public var eos: String?
+    /// nil or `none`: no BOS; `auto`: infer; else the token.
+    public var bos: String?
+    /// The padding token; nil pads with EOS.
+    public var pad: String?
+    /// A shard's token `.bin` stays below this size (at least one window per shard).
+    public var maxShardBytes: Int
+    /// Tokens best-fit holds before it places them.
+    public var bestFitBufferTokens: Int
+    /// MeCo conditioning, or nil.
+    public var meco: MeCoOptions?
+
+    public static let defaultMaxShardBytes = 1 << 30
+    public static let defaultBestFitBufferTokens = 1 << 24
+
+    public init(strategy: PackStrategy, seqLen: Int, eos: String? = nil, bos: String? = nil, pad: String? = nil,
+                maxShardBytes: Int = PackSpec.defaultMaxShardBytes,
+                bestFitBufferTokens: Int = PackSpec.defaultBestFitBufferTokens, meco: MeCoOptions? = nil)
+    {
+        self.strategy = strategy
+        self.seqLen = seqLen
+        self.eos = eos
+        self.bos = bos
+        self.pad = pad
+        self.maxShardBytes = maxShardBytes
+        self.bestFitBufferTokens = bestFitBufferTokens
+        self.meco = meco
+    }
+
+    /// The settings as canonical text: what the manifest's `recipe_sha256` hashes for `ptk pack`.
+    public var canonicalDescription: String {
+        var parts = ["strategy=\(strategy.rawValue)", "seq_len=\(seqLen)", "eos=\(eos ?? "auto")",
+                     "bos=\(bos ?? "none")", "pad=\(pad ?? "eos")", "max_shard_bytes=\(maxShardBytes)",
+                     "bestfit_buffer_tokens=\(bestFitBufferTokens)"]
+        if let meco {
+            parts += ["meco.template=\(meco.template)", "meco.variant=\(meco.variant.rawValue)",
+                      "meco.cooldown_share=\(meco.cooldownShare)"]
+        }
+        return parts.joined(separator: "\n")
     }
 }
 
@@ -305,8 +356,39 @@ public struct Recipe: Sendable, Equatable {
             tokenizer = TokenizerSpec(path: try t.requireString("path"), encoding: try t.string("encoding"),
                                       location: t.location)
         }
+        var pack: PackSpec?
+        if let p = try node.child("pack") {
+            pack = try decodePack(p)
+            if tokenizer == nil {
+                throw .invalidValue(at: p.location, message: "packing needs token ids: add output.tokenizer")
+            }
+        }
         return OutputSpec(path: path, format: format, compressionLevel: level,
-                          rejects: try node.bool("rejects", default: true), tokenizer: tokenizer)
+                          rejects: try node.bool("rejects", default: true), tokenizer: tokenizer, pack: pack)
+    }
+
+    private static func decodePack(_ node: RecipeNode) throws(RecipeError) -> PackSpec {
+        guard let strategy = try node.choice("strategy", as: PackStrategy.self) else {
+            throw node.missingError("strategy")
+        }
+        guard let seqLen = try node.int("seq_len", in: 2...(1 << 24)) else { throw node.missingError("seq_len") }
+        var meco: MeCoOptions?
+        if let m = try node.child("meco") {
+            let defaults = MeCoOptions()
+            meco = MeCoOptions(template: try m.string("template", default: defaults.template),
+                               variant: try m.choice("variant", default: defaults.variant),
+                               cooldownShare: try m.double("cooldown_share", default: defaults.cooldownShare, in: 0...1))
+            if !(meco?.template.contains("{url}") ?? true), let entry = m.entry(named: "template") {
+                throw .invalidValue(at: m.place(of: entry), message: "the template needs '{url}' where the metadata goes")
+            }
+        }
+        return PackSpec(
+            strategy: strategy, seqLen: seqLen, eos: try node.string("eos"), bos: try node.string("bos"),
+            pad: try node.string("pad"),
+            maxShardBytes: try node.byteSize("max_shard_bytes", default: PackSpec.defaultMaxShardBytes, in: 1...),
+            bestFitBufferTokens: try node.int("bestfit_buffer_tokens", default: PackSpec.defaultBestFitBufferTokens,
+                                              in: 1...),
+            meco: meco)
     }
 
     /// `steps:` is a sequence whose items are `name: {params}`, `name:` (no parameters) or a bare `name`.
