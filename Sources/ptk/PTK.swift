@@ -12,8 +12,8 @@ struct PTK: ParsableCommand {
         commandName: "ptk",
         abstract: "PretrainKit: raw text → training-ready data for (continual) pretraining.",
         version: PretrainKit.version,
-        subcommands: [Run.self, Demo.self, Stats.self, Steps.self, Encode.self, Decode.self, Tokenize.self, Plan.self,
-                      Bench.self]
+        subcommands: [Run.self, Demo.self, Stats.self, Steps.self, Encode.self, Decode.self, Tokenize.self, Pack.self,
+                      Plan.self, Bench.self]
     )
 }
 

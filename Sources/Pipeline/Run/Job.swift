@@ -1,10 +1,11 @@
 import CorpusCore
 import CorpusIO
 import Foundation
+import Packing
 import Tokenization
 
 /// Loads a recipe file and turns it into a ready `Runner`: recipe decoded and checked, inputs expanded,
-/// stages built. Every problem found here is reported before any document is read.
+/// stages built, tokenizer loaded. Every problem found here is reported before any document is read.
 public enum Job {
     public static func prepare(recipePath: String, options: RunOptions, registry: StepRegistry = .builtin) throws
         -> Runner
@@ -13,18 +14,34 @@ public enum Job {
             ? recipePath : FileManager.default.currentDirectoryPath + "/" + recipePath
         let folder = (absolute as NSString).deletingLastPathComponent
         let recipe = try Recipe.load(path: recipePath)
+        return try prepare(recipe: recipe, recipeFile: recipePath, folder: folder, options: options, registry: registry)
+    }
+
+    /// A runner for a recipe built in code (`ptk pack`); relative paths are taken from `folder`.
+    public static func prepare(recipe: Recipe, recipeFile: String, folder: String, options: RunOptions,
+                               registry: StepRegistry = .builtin) throws -> Runner
+    {
         let stages = try registry.build(recipe.steps)
         let files = try InputResolver(baseFolder: folder).resolve(recipe.inputs)
         let resolved = recipe.resolvingPaths(relativeTo: folder)
         var tokenizer: (any TokenEncoder)?
+        var pack: PackContext?
         if let spec = resolved.output.tokenizer {
             do {
-                tokenizer = try TokenizerFile.load(path: spec.path, encoding: spec.encoding)
+                let encoder = try TokenizerFile.load(path: spec.path, encoding: spec.encoding)
+                tokenizer = encoder
+                if let packSpec = resolved.output.pack {
+                    let tokens = try choosePackTokens(encoder: encoder, tokenizerPath: spec.path, eos: packSpec.eos,
+                                                      bos: packSpec.bos, pad: packSpec.pad)
+                    for note in tokens.notes { options.log.info(note, ["event": "pack_tokens"]) }
+                    pack = try PackContext(spec: packSpec, encoder: encoder, tokens: tokens, seed: recipe.seed,
+                                           tokenizerPath: spec.path)
+                }
             } catch {
                 throw RecipeError.invalidValue(at: spec.location, message: "\(error)")
             }
         }
-        return Runner(recipe: resolved, recipeFile: recipePath, files: files, stages: stages, options: options,
-                      tokenizer: tokenizer)
+        return Runner(recipe: resolved, recipeFile: recipeFile, files: files, stages: stages, options: options,
+                      tokenizer: tokenizer, pack: pack)
     }
 }

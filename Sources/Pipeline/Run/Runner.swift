@@ -1,6 +1,7 @@
 import CorpusCore
 import CorpusIO
 import Foundation
+import Packing
 import Synchronization
 import Tokenization
 
@@ -50,6 +51,8 @@ public struct RunOutcome: Sendable {
     /// The merged manifest, once every task of the job is complete.
     public var manifest: Manifest?
     public var skipped: Bool
+    /// What this task packed (with `output.pack`).
+    public var pack: RankPackReport?
 }
 
 /// Runs a pipeline over the files of one task and writes rank-named outputs, rejects and reports.
@@ -90,12 +93,15 @@ public struct Runner: Sendable {
     public let stages: [Stage]
     public let options: RunOptions
     public let recipeFile: String
+    /// Packing settings and the prepared tokenizer when the recipe has `output.pack`.
+    public let pack: PackContext?
 
     public init(recipe: Recipe, recipeFile: String, files: [InputFile], stages: [Stage], options: RunOptions,
-                tokenizer: (any TokenEncoder)? = nil)
+                tokenizer: (any TokenEncoder)? = nil, pack: PackContext? = nil)
     {
         self.recipe = Config(recipe)
         self.tokenizer = tokenizer
+        self.pack = pack
         self.recipeFile = recipeFile
         self.files = files
         self.stages = stages
@@ -109,6 +115,7 @@ public struct Runner: Sendable {
     var rejectsPath: String { "\(outputFolder)/rejects/\(stem).jsonl.zst" }
     var reportPath: String { "\(outputFolder)/ranks/\(stem).json" }
     var donePath: String { "\(outputFolder)/ranks/\(stem).done" }
+    var packReportPath: String { "\(outputFolder)/ranks/\(stem).pack.json" }
     var workFolder: String { "\(outputFolder)/.work/\(stem)" }
 
     /// The files this task reads, with their global index.
@@ -143,8 +150,19 @@ public struct Runner: Sendable {
         let reports = try processAll(units, progress: progress)
         progress.stop()
 
-        let outputs = try joinParts(units.map(\.index))
-        let stageNames = stages.map { ($0.name, $0.kindName) }
+        var outputs: [OutputEntry]
+        var packReport: RankPackReport?
+        if let pack {
+            outputs = try joinParts(units.map(\.index), suffixes: [(".rejects", rejectsPath)])
+            let packed = try packParts(units.map(\.index), context: pack)
+            outputs += packed.files
+            packReport = packed
+            try OutputFile.atomicWrite(path: packReportPath, contents: try encodePackReport(packed))
+        } else {
+            outputs = try joinParts(units.map(\.index), suffixes: [(".data", dataPath), (".rejects", rejectsPath)])
+        }
+        var stageNames = stages.map { ($0.name, $0.kindName) }
+        if pack != nil { stageNames.append(("pack", "packer")) }
         let report = RankReport(rank: shard, recipeSha256: recipe.recipeHash, stageNames: stageNames, units: reports,
                                 outputs: outputs)
         do {
@@ -163,7 +181,7 @@ public struct Runner: Sendable {
             options.log.warning("\(report.inputErrors.count) input file(s) ended early; see input_errors in the manifest",
                                 ["event": "input_errors", "count": "\(report.inputErrors.count)"])
         }
-        return RunOutcome(rank: report, manifest: try mergeIfComplete(), skipped: false)
+        return RunOutcome(rank: report, manifest: try mergeIfComplete(), skipped: false, pack: packReport)
     }
 
     /// Part files are valid only for the recipe that wrote them: a stamp in the work folder says which.
@@ -217,7 +235,11 @@ public struct Runner: Sendable {
     /// Reads one file through every stage into its part files.
     func process(_ file: InputFile, partStem: String, progress: Progress) throws -> UnitReport {
         var data: any DocumentSink
-        if let tokenizer {
+        var packPart: PackPartWriter?
+        if pack != nil {
+            data = NoSink()
+            packPart = try PackPartWriter(path: partStem + ".data")
+        } else if let tokenizer {
             data = try TokenIDsSink(path: partStem + ".data", compression: recipe.output.format.compression,
                                     level: recipe.output.compressionLevel, encoding: tokenizer)
         } else {
@@ -227,6 +249,32 @@ public struct Runner: Sendable {
         var rejects = try RejectsSink(path: partStem + ".rejects", enabled: recipe.output.rejects)
         var read = StageStats(name: "read", kind: "reader")
         var stats = stages.map { StageStats(name: $0.name, kind: $0.kindName) }
+        if pack != nil { stats.append(StageStats(name: "pack", kind: "packer")) }
+        var packedTokens = 0
+        // Packing tokenizes kept documents in batches, across the threads this file's worker can use.
+        var pending: [(document: Document, record: [UInt8])] = []
+        func flushPending() throws {
+            guard let pack, !pending.isEmpty else { return }
+            let prepared = prepareInParallel(pending.map(\.document), preparer: pack.preparer)
+            let last = stats.count - 1
+            for ((document, record), result) in zip(pending, prepared) {
+                if let result {
+                    stats[last].input.add(bytes: document.byteCount)
+                    stats[last].kept.add(bytes: document.byteCount)
+                    ledger.written += 1
+                    output.add(document)
+                    packedTokens += result.tokens.count
+                    try packPart?.write(result)
+                } else {
+                    stats[last].recordDropped(reason: "no_tokens", bytes: document.byteCount)
+                    ledger.rejected += 1
+                    try rejects.write(RejectEntry(id: document.id, origin: document.origin, stage: "pack",
+                                                  reason: "no_tokens", detail: "the text encodes to no tokens",
+                                                  record: record))
+                }
+            }
+            pending.removeAll(keepingCapacity: true)
+        }
         var ledger = Ledger()
         var output = TextStats()
         var pendingDocs = 0
@@ -247,6 +295,9 @@ public struct Runner: Sendable {
                     ledger.rejected += 1
                     try rejects.write(RejectEntry(id: document.id, origin: document.origin, stage: stages[drop.stage].name,
                                                   reason: drop.reason, detail: drop.detail, record: Array(record)))
+                } else if pack != nil {
+                    pending.append((document, Array(record)))
+                    if pending.count >= 2048 { try flushPending() }
                 } else {
                     ledger.written += 1
                     output.add(document)
@@ -266,7 +317,9 @@ public struct Runner: Sendable {
                 pendingBytes = 0
             }
         }
+        try flushPending()
         try data.finish()
+        try packPart?.finish()
         try rejects.finish()
         let size = fileSize(file.path)
         progress.add(documents: pendingDocs, bytes: pendingBytes, consumed: 0)
@@ -276,13 +329,32 @@ public struct Runner: Sendable {
             options.log.warning(problem, ["event": "input_error", "file": file.displayPath])
         }
         return UnitReport(file: file.displayPath, inputBytes: size, read: read, stages: stats, ledger: ledger,
-                          output: output, tokens: data.tokensWritten, inputError: problem)
+                          output: output, tokens: pack == nil ? data.tokensWritten : packedTokens, inputError: problem)
     }
 
+    /// Prepares documents for packing on up to `innerThreads` threads; results in input order.
+    private func prepareInParallel(_ documents: [Document], preparer: DocumentPreparer) -> [PreparedDocument?] {
+        let results = Mutex<[PreparedDocument?]>([PreparedDocument?](repeating: nil, count: documents.count))
+        let workers = min(innerThreads, max(1, documents.count / 64))
+        let step = (documents.count + workers - 1) / workers
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            let range = (w * step)..<min(documents.count, (w + 1) * step)
+            guard !range.isEmpty else { return }
+            let local = range.map { i in
+                preparer.prepare(documents[i], key: documents[i].origin.map { "\($0.file):\($0.line)" } ?? documents[i].id)
+            }
+            results.withLock { all in for (k, i) in range.enumerated() { all[i] = local[k] } }
+        }
+        return results.withLock { $0 }
+    }
+
+    /// Threads each file's worker may use for tokenizing: the cores the files do not occupy.
+    var innerThreads: Int { max(1, options.threads / max(1, min(options.threads, myFiles.count))) }
+
     /// Concatenates the parts into the task's data and rejects files, in input order, and checksums them.
-    private func joinParts(_ indices: [Int]) throws -> [OutputEntry] {
+    private func joinParts(_ indices: [Int], suffixes: [(String, String)]) throws -> [OutputEntry] {
         var entries: [OutputEntry] = []
-        for (suffix, path) in [(".data", dataPath), (".rejects", rejectsPath)] {
+        for (suffix, path) in suffixes {
             let joined = try OutputFile(path: path, compression: Compression.none)
             for index in indices { try joined.appendRawContents(ofFile: partStem(index) + suffix) }
             try joined.commit()

@@ -118,6 +118,12 @@ extension DocumentSink {
     public var tokensWritten: Int { 0 }
 }
 
+/// A sink that writes nothing (packing writes its own part files).
+struct NoSink: DocumentSink {
+    mutating func write(_ document: Document) throws {}
+    mutating func finish() throws {}
+}
+
 /// Writes documents as JSONL (plain, .gz or .zst) through an atomic `OutputFile`, in 1 MiB batches.
 public struct JSONLSink: DocumentSink {
     private let file: OutputFile
