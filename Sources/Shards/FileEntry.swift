@@ -62,8 +62,7 @@ func regularFileSize(_ path: String) -> Int64? {
 
 /// Paths, relative to `folder` and sorted, of the regular files under it (hidden ones included).
 func regularFiles(under folder: String) throws(ShardError) -> [String] {
-    var isFolder: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+    guard isFolder(folder) else {
         throw .io(path: folder, message: "missing, or not a folder")
     }
     let paths: [String]
@@ -73,4 +72,10 @@ func regularFiles(under folder: String) throws(ShardError) -> [String] {
         throw .io(path: folder, message: "cannot list: \(error.localizedDescription)")
     }
     return paths.filter { regularFileSize(folder + "/" + $0) != nil }.sorted()
+}
+
+/// Whether `path` is a folder (symbolic links followed).
+func isFolder(_ path: String) -> Bool {
+    var info = stat()
+    return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
 }

@@ -277,7 +277,8 @@ func readWholeFile(_ path: String) throws(ShardError) -> [UInt8] {
         } else if n == 0 {
             return bytes
         } else if errno != EINTR {
-            let reason = errno == EISDIR ? "is a folder, not a file" : "cannot read: \(String(cString: strerror(errno)))"
+            let code = errno
+            let reason = code == EISDIR ? "is a folder, not a file" : "cannot read: \(String(cString: strerror(code)))"
             throw .io(path: path, message: reason)
         }
     }

@@ -88,15 +88,20 @@ public final class ShardReader: Sendable {
             let expected = part == .tokens ? "uint16 or int32" : "\(part.dtype(tokens: .uint16))"
             let dtypeOK = part == .tokens ? (dataset.dtype == .uint16 || dataset.dtype == .int32)
                                           : dataset.dtype == part.dtype(tokens: .uint16)
-            if !dtypeOK { problems.append(.malformed(path: path, message: "dtype \(dataset.dtype), expected \(expected)")) }
+            if !dtypeOK {
+                problems.append(.malformed(path: path, message: "dtype \(dataset.dtype), expected \(expected)"))
+            }
             if dataset.sequenceCount != windows {
                 problems.append(.malformed(path: path, message: "\(dataset.sequenceCount) windows, but "
                                            + "\(datasets[0].indexPath) has \(windows)"))
                 continue
             }
             let documents = dataset.documentIndices
-            if documents.count != windows + 1 || documents.enumerated().contains(where: { Int64($0.offset) != $0.element }) {
-                let shown = documents.prefix(4).map(String.init).joined(separator: ", ") + (documents.count > 4 ? ", …" : "")
+            if documents.count != windows + 1
+                || documents.enumerated().contains(where: { Int64($0.offset) != $0.element })
+            {
+                let shown = documents.prefix(4).map(String.init).joined(separator: ", ")
+                    + (documents.count > 4 ? ", …" : "")
                 problems.append(.malformed(path: path, message: "document indices [\(shown)] (\(documents.count)), "
                                            + "expected 0, 1, …, \(windows): each window is its own document"))
             }

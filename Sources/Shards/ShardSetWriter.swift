@@ -8,7 +8,8 @@ import Darwin
 
 /// What one shard holds, as `manifest.json` lists it under `sets.<set>.shards`.
 public struct ShardSummary: Codable, Sendable, Equatable {
-    /// The file name prefix, e.g. "rank-00000-00000" (the shard's files are `<prefix>.bin`, `<prefix>-lossmask.bin` …).
+    /// The file name prefix, e.g. "rank-00000-00000": the shard's files are `<prefix>.bin`,
+    /// `<prefix>-lossmask.bin` and so on.
     public var prefix: String
     public var windows: Int
     /// windows × seq_len.
