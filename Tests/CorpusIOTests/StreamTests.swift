@@ -631,3 +631,19 @@ private let hasCLIs = FileManager.default.isExecutableFile(atPath: "/usr/bin/zst
         #expect(try readFileBytes(folder.file("raw.gz")) == [1, 2, 3])
     }
 }
+
+@Suite struct FileChecksumTests {
+    @Test("sha256(ofFile:) equals the in-memory digest across the 1 MiB read size, and names a missing file")
+    func equalsInMemoryDigest() throws {
+        let folder = try TempFolder()
+        defer { folder.remove() }
+        for (i, count) in [0, 3, (1 << 20) - 1, 1 << 20, (1 << 20) + 65].enumerated() {
+            let bytes = randomBytes(count, seed: UInt64(i))
+            try OutputFile.atomicWrite(path: folder.file("f\(i)"), contents: bytes)
+            #expect(try sha256(ofFile: folder.file("f\(i)")) == SHA256.hex(bytes))
+        }
+        #expect(try sha256(ofFile: folder.file("f0")) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        let missing = folder.file("missing")
+        #expect { try sha256(ofFile: missing) } throws: { ($0 as? IOError)?.path == missing }
+    }
+}

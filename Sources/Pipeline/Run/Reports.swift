@@ -117,16 +117,3 @@ func decodeReport<T: Decodable>(_ type: T.Type, from path: String) throws -> T {
     decoder.keyDecodingStrategy = .convertFromSnakeCase
     return try decoder.decode(type, from: Data(contentsOf: URL(fileURLWithPath: path)))
 }
-
-/// SHA-256 of a file's bytes, streamed.
-func sha256(ofFile path: String) throws -> String {
-    let source = try FileSource(path: path)
-    var hasher = SHA256()
-    var buffer = [UInt8](repeating: 0, count: 1 << 20)
-    while true {
-        let n = try buffer.withUnsafeMutableBytes { try source.read(into: $0) }
-        if n == 0 { break }
-        buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-    }
-    return hasher.hexDigest()
-}
