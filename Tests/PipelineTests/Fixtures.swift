@@ -1,6 +1,7 @@
 import CorpusCore
 import CorpusIO
 import Foundation
+import Tokenization
 @testable import Pipeline
 
 /// A temporary folder that removes itself.
@@ -62,4 +63,22 @@ func runRecipe(_ yaml: String, in folder: TempFolder, name: String = "recipe.yam
                                  options: RunOptions(threads: threads, shard: shard, force: force,
                                                      log: Log(quiet: true)))
     return try runner.run()
+}
+
+/// A toy byte-level BPE tokenizer.json: the 256 bytes (ids 0–255), one merge ("  " → 256), and added tokens
+/// from 257 on (e.g. `<|endoftext|>`).
+func toyTokenizerJSON(addedTokens: [String] = []) -> String {
+    let vocab = (0...255).map { byte -> String in
+        let scalar = Unicode.Scalar(ByteLevelAlphabet.scalar(of: UInt8(byte))) ?? "?"
+        let key = String(Character(scalar))
+            .replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        return "\"\(key)\": \(byte)"
+    }.joined(separator: ", ")
+    let added = addedTokens.enumerated().map { i, token in
+        "{\"id\": \(257 + i), \"content\": \"\(token)\", \"single_word\": false, \"lstrip\": false, "
+            + "\"rstrip\": false, \"normalized\": false, \"special\": true}"
+    }.joined(separator: ", ")
+    return "{\"normalizer\": null, \"pre_tokenizer\": {\"type\": \"ByteLevel\", \"add_prefix_space\": false}, "
+        + "\"decoder\": null, \"added_tokens\": [\(added)], \"model\": {\"type\": \"BPE\", \"vocab\": {\(vocab), "
+        + "\"ĠĠ\": 256}, \"merges\": [\"Ġ Ġ\"]}}"
 }

@@ -75,17 +75,8 @@ struct TokenizeOutputTests {
 
     @Test("output.tokenizer takes a tokenizer.json too (a toy byte-level BPE file)")
     func tokenizerJSON() throws {
-        let vocab = (0...255).map { byte -> String in
-            let scalar = Unicode.Scalar(ByteLevelAlphabet.scalar(of: UInt8(byte))) ?? "?"
-            let key = String(Character(scalar))
-                .replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-            return "\"\(key)\": \(byte)"
-        }.joined(separator: ", ")
-        let json = "{\"normalizer\": null, \"pre_tokenizer\": {\"type\": \"ByteLevel\", \"add_prefix_space\": false}, "
-            + "\"decoder\": null, \"added_tokens\": [], \"model\": {\"type\": \"BPE\", \"vocab\": {\(vocab), "
-            + "\"ĠĠ\": 256}, \"merges\": [\"Ġ Ġ\"]}}"
         let t = try TempFolder()
-        try t.write("toy/tokenizer.json", json)
+        try t.write("toy/tokenizer.json", toyTokenizerJSON())
         try t.write("in/a.jsonl", "{\"id\":\"x\",\"text\":\"a   b\"}\n")
         let outcome = try runRecipe("inputs:\n  - path: in\noutput:\n  path: out\n  tokenizer:\n    path: toy/tokenizer.json\n",
                                     in: t)

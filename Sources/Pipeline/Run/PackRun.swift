@@ -280,3 +280,53 @@ extension Runner {
         return report
     }
 }
+
+// MARK: - The folder's manifest
+
+extension Runner {
+    /// The shard manifest over every task's pack report: counts, sets, shards and every file with its sha256.
+    func packManifest(_ context: PackContext, reports: [RankReport], ledger: Ledger) throws -> PackManifest {
+        var train = PackStats(), cooldown = PackStats()
+        var trainShards: [ShardSummary] = [], cooldownShards: [ShardSummary] = []
+        var prefixed = 0, withoutURL = 0, badURL = 0, cooldownDocuments = 0
+        var files: [FileEntry] = []
+        for report in reports {
+            let stem = "rank-" + String(report.rank).leftPadded(to: 5)
+            let pack = try decodePackReport(from: "\(outputFolder)/ranks/\(stem).pack.json")
+            train.merge(pack.train)
+            cooldown.merge(pack.cooldown)
+            trainShards += pack.trainShards
+            cooldownShards += pack.cooldownShards
+            prefixed += pack.prefixed
+            withoutURL += pack.withoutURL
+            badURL += pack.badURL
+            cooldownDocuments += pack.cooldownDocuments
+            files += report.outputs.map { FileEntry(path: $0.path, bytes: $0.bytes, sha256: $0.sha256) }
+        }
+        let spec = context.spec
+        let preparer = context.preparer
+        var meco: PackManifest.MeCoSummary?
+        if let options = spec.meco {
+            let all = train.documentTokens + cooldown.documentTokens
+            meco = PackManifest.MeCoSummary(
+                template: options.template, variant: options.variant.rawValue,
+                urlField: Array(Set(recipe.urlFields)).sorted().joined(separator: ","),
+                cooldownShare: options.cooldownShare, documentsWithPrefix: prefixed, documentsWithoutUrl: withoutURL,
+                documentsBadUrl: badURL, cooldownDocuments: cooldownDocuments,
+                cooldownTokenShare: all == 0 ? 0 : Double(cooldown.documentTokens) / Double(all))
+        }
+        return PackManifest(
+            version: PretrainKit.version, strategy: spec.strategy.rawValue, seqLen: spec.seqLen,
+            attention: spec.strategy.attention, dtype: context.dtype, vocabSize: preparer.encoder.vocabularySize,
+            eosId: preparer.tokens.eos, bosId: preparer.tokens.bos, padId: preparer.tokens.pad, seed: recipe.seed,
+            tokenizer: .init(file: context.tokenizerFile, sha256: context.tokenizerSha256),
+            recipeSha256: recipe.recipeHash, meco: meco,
+            documents: .init(read: ledger.read, packed: train.documents + cooldown.documents, rejected: ledger.rejected,
+                             split: train.splitDocuments + cooldown.splitDocuments,
+                             chunks: train.chunks + cooldown.chunks),
+            ledger: ledger,
+            sets: .init(train: .init(shards: trainShards, textTokens: train.documentTokens),
+                        cooldown: .init(shards: cooldownShards, textTokens: cooldown.documentTokens)),
+            files: files.sorted { $0.path < $1.path })
+    }
+}

@@ -76,8 +76,11 @@ public struct Runner: Sendable {
         public var recipeHash: String
         public var reader: ReaderOptions
         public var output: OutputSpec
+        /// The url fields of the inputs, as written (`url`, `meta.url`), for the pack manifest.
+        public var urlFields: [String]
 
         public init(_ recipe: Recipe) {
+            urlFields = recipe.inputs.map { $0.urlField.components.joined(separator: ".") }
             name = recipe.name
             seed = recipe.seed
             recipeHash = recipe.recipeHash
@@ -391,8 +394,14 @@ public struct Runner: Sendable {
             ledger: ledger, tokens: tokens, stages: stages, inputErrors: reports.flatMap(\.inputErrors),
             outputs: outputs.filter { $0.path.hasPrefix("data/") },
             rejects: outputs.filter { $0.path.hasPrefix("rejects/") })
-        try OutputFile.atomicWrite(path: "\(outputFolder)/manifest.json", contents: try encodeReport(manifest))
         try OutputFile.atomicWrite(path: "\(outputFolder)/stats.json", contents: try encodeReport(output))
+        if let pack {
+            // A packed folder's manifest.json is the shard manifest (docs/shard-format.md); the run's goes beside.
+            try OutputFile.atomicWrite(path: "\(outputFolder)/run.json", contents: try encodeReport(manifest))
+            try packManifest(pack, reports: reports, ledger: ledger).write(to: outputFolder)
+        } else {
+            try OutputFile.atomicWrite(path: "\(outputFolder)/manifest.json", contents: try encodeReport(manifest))
+        }
         return manifest
     }
 }
