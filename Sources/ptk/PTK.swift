@@ -208,7 +208,7 @@ struct Steps: ParsableCommand {
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks against reference tools, measured in the same run.",
-        subcommands: [BenchIO.self, BenchTokenize.self])
+        subcommands: [BenchIO.self, BenchTokenize.self, BenchPack.self])
 }
 
 struct BenchIO: ParsableCommand {
@@ -279,6 +279,52 @@ struct BenchTokenize: ParsableCommand {
                                               sentencePieceModels: spModel, python: python,
                                               megabytes: megabytes, threads: threads, folder: folder)
                 .run { Log.writeStderr($0 + "\n") }
+            print(table, terminator: "")
+        } catch {
+            throw reportFailure(error, log: Log())
+        }
+    }
+}
+
+extension PackBenchmark.Unit: ExpressibleByArgument {}
+
+struct BenchPack: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pack",
+        abstract: "Packing tokens/s and padding per strategy on a real length distribution.")
+
+    @Option(help: "Tokenizer file (tokenizer.json, .model or .tiktoken).")
+    var tokenizer: String
+
+    @Option(help: "Encoding of a .tiktoken file (default: from the file name).")
+    var encoding: String?
+
+    @Option(parsing: .upToNextOption, help: "Text files or folders whose lengths are the distribution.")
+    var corpus: [String]
+
+    @Option(help: "paragraph: each blank-line-separated paragraph is a document; file: each file is one.")
+    var unit = PackBenchmark.Unit.paragraph
+
+    @Option(help: "Documents drawn (with replacement) and packed per strategy.")
+    var documents = 10_000_000
+
+    @Option(help: "Documents packed and written as shards per strategy (0: skip).")
+    var writeDocuments = 1_000_000
+
+    @Option(help: "Tokens per window.")
+    var seqLen = 2048
+
+    @Option(help: "Threads for tokenizing the corpus.")
+    var threads: Int = defaultThreadCount()
+
+    @Option(help: "Scratch folder for the written shards (removed afterwards).")
+    var folder = "bench-output"
+
+    func run() throws {
+        do {
+            let table = try PackBenchmark(tokenizer: tokenizer, encoding: encoding, corpus: corpus, unit: unit,
+                                          documents: documents, writeDocuments: writeDocuments, seqLen: seqLen,
+                                          folder: folder, threads: threads).run { Log.writeStderr($0 + "\n") }
             print(table, terminator: "")
         } catch {
             throw reportFailure(error, log: Log())
