@@ -139,9 +139,22 @@ public struct WindowInspection: Codable, Sendable, Equatable {
         for (s, segment) in segments.enumerated() {
             guard let decoded = segment.text else { continue }
             let what = segment.padding ? "padding" : "document \(segment.ordinal), offset \(segment.offset)"
-            text += "--- segment \(s) (\(what)) ---\n\(decoded)\n"
+            text += "--- segment \(s) (\(what)) ---\n\(escapingControls(decoded))\n"
         }
         return text
+    }
+
+    /// `text` with control characters other than newline and tab written as `\u{…}`, so that a terminal shows them.
+    private func escapingControls(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if scalar.properties.generalCategory == .control, scalar != "\n", scalar != "\t" {
+                out += "\\u{\(String(scalar.value, radix: 16))}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 
     /// Pretty-printed JSON with sorted keys (`ptk inspect --json`).
