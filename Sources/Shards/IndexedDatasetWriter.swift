@@ -156,7 +156,10 @@ public final class IndexedDatasetWriter {
             throw .mismatch(path: binPath, message: "a sequence of \(values.count) values exceeds the int32 length")
         }
         let range = dtype.range
-        if let low = values.min(), let high = values.max(),
+        // Skip the scan when every value of T fits (UInt8 into uint8, Int64 into int64 …).
+        let alwaysFits = Int64(exactly: T.min).map(range.contains) == true
+            && Int64(exactly: T.max).map(range.contains) == true
+        if !alwaysFits, let low = values.min(), let high = values.max(),
            !range.contains(Int64(truncatingIfNeeded: low)) || !range.contains(Int64(truncatingIfNeeded: high)),
            let bad = values.firstIndex(where: { !range.contains(Int64(truncatingIfNeeded: $0)) })
         {
