@@ -63,7 +63,7 @@ public final class IndexedDatasetWriter {
     }
 
     deinit {
-        if state == .open { bin.abandon() }
+        if state == .open { abandon() }
         buffer.deallocate()
     }
 

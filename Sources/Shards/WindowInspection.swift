@@ -107,14 +107,14 @@ public struct WindowInspection: Codable, Sendable, Equatable {
         }
         var first = 0
         for shard in summary.shards {
-            if window >= first, window < first + shard.windows {
+            if window >= first, window < first &+ shard.windows {
                 let reader = try ShardReader(prefix: folder + "/" + set + "/" + shard.prefix, seqLen: manifest.seqLen)
                 let packed = try reader.window(window - first)
                 return WindowInspection(packed, set: set, window: window, shard: shard.prefix,
                                         shardWindow: window - first, shardWindows: reader.windowCount,
                                         decode: decode)
             }
-            first += shard.windows
+            first &+= shard.windows
         }
         throw .mismatch(path: folder + "/" + PackManifest.fileName,
                         message: "set \(set) has \(first) windows: there is no window \(window)")
