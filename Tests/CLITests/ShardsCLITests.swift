@@ -81,7 +81,8 @@ struct ShardsCLITests {
         try s.write("tok.json", Self.byteTokenizerJSON())
         let text = try PTK.run(["inspect", "packed", "--window", "1", "--tokenizer", "tok.json"], in: s.path)
         #expect(text.status == 0, "\(text.stderr)")
-        #expect(text.stdout.contains("train window 1: shard rank-00000-00001, window 0 of 1; seq_len 8"), "\(text.stdout)")
+        #expect(text.stdout.contains("train window 1: shard rank-00000-00001, window 0 of 1; seq_len 8"),
+                "\(text.stdout)")
         #expect(text.stdout.contains("0: document 1, offset 5, positions 0..<3 (3 tokens, 3 in the loss)"))
         #expect(text.stdout.contains("1: padding, positions 3..<8 (5 tokens, 0 in the loss)"))
         #expect(text.stdout.contains("loss mask runs: 0..<3 = 1, 3..<8 = 0"))
