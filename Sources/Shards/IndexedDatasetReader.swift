@@ -18,7 +18,9 @@ import Darwin
 /// try r.tokens(0)       // [UInt32] of window 0
 /// ```
 public final class IndexedDatasetReader: Sendable {
+    /// The path without `.idx` / `.bin`.
     public let prefix: String
+    /// The value type, from the `.idx` header.
     public let dtype: MegatronDType
     /// Values per sequence.
     public let sequenceLengths: [Int32]

@@ -31,7 +31,9 @@ public final class IndexedDatasetWriter {
         case open, finished, abandoned
     }
 
+    /// The path without `.idx` / `.bin`.
     public let prefix: String
+    /// The value type every appended value is stored as.
     public let dtype: MegatronDType
     /// Bytes of `.bin` so far (buffered ones included): the values appended × `dtype.itemSize`.
     public private(set) var binBytes: Int64 = 0

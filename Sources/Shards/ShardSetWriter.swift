@@ -56,7 +56,9 @@ public final class ShardSetWriter {
         case open, finished, abandoned
     }
 
+    /// Where the shard files go (created by `init`).
     public let folder: String
+    /// The shard file names' start, e.g. "rank-00000": shards are `<stem>-00000`, `<stem>-00001` …
     public let stem: String
     public let seqLen: Int
     public let dtype: TokenDType
