@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["ReferenceSupport", "Pipeline", "CorpusIO", "CorpusCore", "Tokenization",
                                                         "Packing", "Shards"]),
         // Runs the built `ptk` as a user would (the dependency makes sure it is built first).
-        .testTarget(name: "CLITests", dependencies: ["ReferenceSupport", "ptk", "CorpusIO"]),
+        .testTarget(name: "CLITests", dependencies: ["ReferenceSupport", "ptk", "CorpusIO", "Shards"]),
         .testTarget(name: "PlanningTests", dependencies: ["ReferenceSupport", "Planning", "CorpusCore"]),
         .testTarget(name: "ShardsTests", dependencies: ["ReferenceSupport", "Shards", "CorpusIO", "CorpusCore"]),
         .testTarget(name: "PackingTests", dependencies: ["ReferenceSupport", "Packing", "Shards", "Tokenization", "CorpusCore"]),

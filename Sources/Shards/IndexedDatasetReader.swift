@@ -18,7 +18,9 @@ import Darwin
 /// try r.tokens(0)       // [UInt32] of window 0
 /// ```
 public final class IndexedDatasetReader: Sendable {
+    /// The path without `.idx` / `.bin`.
     public let prefix: String
+    /// The value type, from the `.idx` header.
     public let dtype: MegatronDType
     /// Values per sequence.
     public let sequenceLengths: [Int32]
@@ -58,7 +60,11 @@ public final class IndexedDatasetReader: Sendable {
             }
             lengths[i] = length
             offsets[i] = offset
-            expectedOffset += Int64(length) * itemSize
+            let (next, overflow) = expectedOffset.addingReportingOverflow(Int64(length) * itemSize)
+            guard !overflow else {
+                throw .malformed(path: indexPath, message: "the sequence lengths add up past 2⁶³ bytes")
+            }
+            expectedOffset = next
         }
         for i in 0..<header.documentCount {
             let document = Int64(bitPattern: loadLittleEndian(index, at: header.documentsStart + 8 * i))

@@ -31,7 +31,9 @@ public final class IndexedDatasetWriter {
         case open, finished, abandoned
     }
 
+    /// The path without `.idx` / `.bin`.
     public let prefix: String
+    /// The value type every appended value is stored as.
     public let dtype: MegatronDType
     /// Bytes of `.bin` so far (buffered ones included): the values appended × `dtype.itemSize`.
     public private(set) var binBytes: Int64 = 0
@@ -63,7 +65,7 @@ public final class IndexedDatasetWriter {
     }
 
     deinit {
-        if state == .open { bin.abandon() }
+        if state == .open { abandon() }
         buffer.deallocate()
     }
 
@@ -156,7 +158,10 @@ public final class IndexedDatasetWriter {
             throw .mismatch(path: binPath, message: "a sequence of \(values.count) values exceeds the int32 length")
         }
         let range = dtype.range
-        if let low = values.min(), let high = values.max(),
+        // Skip the scan when every value of T fits (UInt8 into uint8, Int64 into int64 …).
+        let alwaysFits = Int64(exactly: T.min).map(range.contains) == true
+            && Int64(exactly: T.max).map(range.contains) == true
+        if !alwaysFits, let low = values.min(), let high = values.max(),
            !range.contains(Int64(truncatingIfNeeded: low)) || !range.contains(Int64(truncatingIfNeeded: high)),
            let bad = values.firstIndex(where: { !range.contains(Int64(truncatingIfNeeded: $0)) })
         {

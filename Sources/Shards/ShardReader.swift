@@ -9,10 +9,13 @@
 /// let w = try shard.window(0)   // PackedWindow: tokens, lossMask, cuSeqlens, segments
 /// ```
 public final class ShardReader: Sendable {
+    /// The token file's path without `.bin` / `.idx`; the sidecars add `ShardPart.suffix`.
     public let prefix: String
     /// Tokens per window (the manifest's seq_len, or the first window's length when none was given).
     public let seqLen: Int
+    /// The token dtype, from the token file's `.idx`.
     public let dtype: TokenDType
+    /// The four datasets, one per `ShardPart`.
     public let tokens: IndexedDatasetReader
     public let lossMask: IndexedDatasetReader
     public let cuSeqlens: IndexedDatasetReader

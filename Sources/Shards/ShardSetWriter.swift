@@ -56,7 +56,9 @@ public final class ShardSetWriter {
         case open, finished, abandoned
     }
 
+    /// Where the shard files go (created by `init`).
     public let folder: String
+    /// The shard file names' start, e.g. "rank-00000": shards are `<stem>-00000`, `<stem>-00001` …
     public let stem: String
     public let seqLen: Int
     public let dtype: TokenDType
@@ -65,7 +67,8 @@ public final class ShardSetWriter {
     public private(set) var windowCount = 0
 
     private var summaries: [ShardSummary] = []
-    private var open: (summary: ShardSummary, writers: [(ShardPart, IndexedDatasetWriter)])?
+    /// The shard being written.
+    private var active: (summary: ShardSummary, writers: [(ShardPart, IndexedDatasetWriter)])?
     private var finishedWriters: [IndexedDatasetWriter] = []
     /// Folders `init` created, outermost first (removed by `abandon()` when empty).
     private var createdFolders: [String] = []
@@ -114,12 +117,12 @@ public final class ShardSetWriter {
     public func append(_ window: PackedWindow) throws(ShardError) {
         try checkOpen()
         let windowBytes = Int64(seqLen) * Int64(dtype.itemSize)
-        if let current = open, current.summary.windows > 0,
+        if let current = active, current.summary.windows > 0,
            (current.writers.first?.1.binBytes ?? 0) + windowBytes > maxShardBytes
         {
             try guarded { () throws(ShardError) in try closeShard() }
         }
-        let prefix = folder + "/" + (open?.summary.prefix ?? Self.shardPrefix(stem: stem, index: summaries.count))
+        let prefix = folder + "/" + (active?.summary.prefix ?? Self.shardPrefix(stem: stem, index: summaries.count))
         if let problem = window.problem(seqLen: seqLen) {
             throw .mismatch(path: problem.part.prefix(of: prefix) + ".bin",
                             message: "window \(windowCount): \(problem.message)")
@@ -130,8 +133,8 @@ public final class ShardSetWriter {
                             + "position \(bad) does not fit \(dtype)")
         }
         try guarded { () throws(ShardError) in
-            if open == nil { try openShard() }
-            guard var current = open else { return }
+            if active == nil { try openShard() }
+            guard var current = active else { return }
             for (part, writer) in current.writers {
                 switch part {
                 case .tokens: try writer.append(tokens: window.tokens)
@@ -144,7 +147,7 @@ public final class ShardSetWriter {
             current.summary.tokens += seqLen
             current.summary.paddingTokens += window.paddingTokenCount
             current.summary.lossTokens += window.lossTokenCount
-            open = current
+            active = current
         }
         windowCount += 1
     }
@@ -163,9 +166,9 @@ public final class ShardSetWriter {
     /// Also after `finish()`: e.g. when a later step of the same pack fails.
     public func abandon() {
         state = .abandoned
-        if let current = open {
+        if let current = active {
             for (_, writer) in current.writers { writer.abandon() }
-            open = nil
+            active = nil
         }
         for writer in finishedWriters { writer.abandon() }
         finishedWriters = []
@@ -189,17 +192,17 @@ public final class ShardSetWriter {
             for (_, writer) in writers { writer.abandon() }
             throw error
         }
-        open = (summary, writers)
+        active = (summary, writers)
     }
 
     private func closeShard() throws(ShardError) {
-        guard let current = open else { return }
+        guard let current = active else { return }
         for (_, writer) in current.writers {
             try writer.finish()
             finishedWriters.append(writer)
         }
         summaries.append(current.summary)
-        open = nil
+        active = nil
     }
 
     private func checkOpen() throws(ShardError) {

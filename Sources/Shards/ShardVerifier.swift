@@ -104,7 +104,7 @@ private struct Check {
         var seen = Set<String>()
         for entry in m.files {
             report.files += 1
-            report.bytes += entry.bytes
+            report.bytes &+= entry.bytes
             let parts = entry.path.split(separator: "/", omittingEmptySubsequences: false)
             if entry.path.hasPrefix("/") || parts.contains("..") || parts.contains("") || entry.path == manifestPath {
                 add(manifestPath, "files: \"\(entry.path)\" is not a path inside the folder")
@@ -188,13 +188,15 @@ private struct Check {
             totals.lossTokens += found.lossTokens
         }
         report.sets.append(totals)
-        if summary.tokens != summary.windows * m.seqLen {
+        // Wrapping arithmetic: the manifest's numbers may be anything.
+        if summary.tokens != summary.windows &* m.seqLen {
             add(manifestPath, "sets.\(name).tokens is \(summary.tokens), but windows × seq_len is "
-                + "\(summary.windows * m.seqLen)")
+                + "\(summary.windows &* m.seqLen)")
         }
-        if summary.textTokens < 0 || summary.textTokens > summary.tokens - summary.paddingTokens {
+        let notPadding = summary.tokens &- summary.paddingTokens
+        if summary.textTokens < 0 || summary.textTokens > notPadding {
             add(manifestPath, "sets.\(name).text_tokens \(summary.textTokens) is not between 0 and the tokens "
-                + "that are not padding (\(summary.tokens - summary.paddingTokens))")
+                + "that are not padding (\(notPadding))")
         }
         guard complete else { return }  // the unreadable shards were reported; sums would only repeat it
         let sums = ShardSummary(prefix: name, windows: totals.windows, tokens: totals.tokens,

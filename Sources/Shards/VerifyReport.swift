@@ -66,12 +66,14 @@ public struct VerifyReport: Codable, Sendable, Equatable {
     /// ```
     public func render() -> String {
         var text = (ok ? "ok" : "FAILED") + ": \(folder) — \(files) files, \(bytes) bytes"
-        text += problems.isEmpty ? "\n" : ", \(problems.count) problem\(problems.count == 1 ? "" : "s")\n"
+        text += problems.isEmpty ? "\n" : ", " + counted(problems.count, "problem") + "\n"
         for set in sets {
-            text += "  \(set.name): \(set.shards) shards, \(set.windows) windows, \(set.tokens) tokens "
-                + "(\(set.paddingTokens) padding, \(set.lossTokens) loss)\n"
+            text += "  \(set.name): \(counted(set.shards, "shard")), \(counted(set.windows, "window")), \(set.tokens) "
+                + "tokens (\(set.paddingTokens) padding, \(set.lossTokens) loss)\n"
         }
         for problem in problems { text += "  \(problem)\n" }
         return text
     }
+
+    private func counted(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
 }

@@ -107,14 +107,14 @@ public struct WindowInspection: Codable, Sendable, Equatable {
         }
         var first = 0
         for shard in summary.shards {
-            if window >= first, window < first + shard.windows {
+            if window >= first, window < first &+ shard.windows {
                 let reader = try ShardReader(prefix: folder + "/" + set + "/" + shard.prefix, seqLen: manifest.seqLen)
                 let packed = try reader.window(window - first)
                 return WindowInspection(packed, set: set, window: window, shard: shard.prefix,
                                         shardWindow: window - first, shardWindows: reader.windowCount,
                                         decode: decode)
             }
-            first += shard.windows
+            first &+= shard.windows
         }
         throw .mismatch(path: folder + "/" + PackManifest.fileName,
                         message: "set \(set) has \(first) windows: there is no window \(window)")
@@ -139,9 +139,22 @@ public struct WindowInspection: Codable, Sendable, Equatable {
         for (s, segment) in segments.enumerated() {
             guard let decoded = segment.text else { continue }
             let what = segment.padding ? "padding" : "document \(segment.ordinal), offset \(segment.offset)"
-            text += "--- segment \(s) (\(what)) ---\n\(decoded)\n"
+            text += "--- segment \(s) (\(what)) ---\n\(escapingControls(decoded))\n"
         }
         return text
+    }
+
+    /// `text` with control characters other than newline and tab written as `\u{…}`, so that a terminal shows them.
+    private func escapingControls(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if scalar.properties.generalCategory == .control, scalar != "\n", scalar != "\t" {
+                out += "\\u{\(String(scalar.value, radix: 16))}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 
     /// Pretty-printed JSON with sorted keys (`ptk inspect --json`).

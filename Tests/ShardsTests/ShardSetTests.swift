@@ -5,7 +5,8 @@ import Testing
 
 @Suite("Shard sets: writer and reader")
 struct ShardSetTests {
-    @Test("random windows round-trip through a shard set", arguments: [(TokenDType.uint16, 50_257), (.int32, 128_256)])
+    @Test("random windows round-trip through a shard set",
+          arguments: [(TokenDType.uint16, 50_257), (.int32, 128_256)])
     func roundTrip(dtype: TokenDType, vocabulary: Int) throws {
         let folder = try TempFolder()
         defer { folder.remove() }
@@ -39,7 +40,8 @@ struct ShardSetTests {
                                         maxShardBytes: 100)
         for window in windows { try writer.append(window) }
         let shards = try writer.finish()
-        #expect(shards.map(\.prefix) == ["rank-00000-00000", "rank-00000-00001", "rank-00000-00002", "rank-00000-00003"])
+        #expect(shards.map(\.prefix) == (0..<4).map { ShardSetWriter.shardPrefix(stem: "rank-00000", index: $0) })
+        #expect(shards.last?.prefix == "rank-00000-00003")
         #expect(shards.map(\.windows) == [3, 3, 3, 1])
         var read: [PackedWindow] = []
         for shard in shards {
@@ -60,8 +62,10 @@ struct ShardSetTests {
     func invalidWindows() throws {
         let folder = try TempFolder()
         defer { folder.remove() }
-        let writer = try ShardSetWriter(folder: folder.path, stem: "r", seqLen: 4, dtype: .uint16, maxShardBytes: 1 << 20)
-        let good = PackedWindow(tokens: [5, 6, 7, 0], lossMask: [0, 1, 1, 0], cuSeqlens: [0, 3, 4], segments: [3, 0, -1, 0])
+        let writer = try ShardSetWriter(folder: folder.path, stem: "r", seqLen: 4, dtype: .uint16,
+                                        maxShardBytes: 1 << 20)
+        let good = PackedWindow(tokens: [5, 6, 7, 0], lossMask: [0, 1, 1, 0], cuSeqlens: [0, 3, 4],
+                                segments: [3, 0, -1, 0])
         #expect(good.problem(seqLen: 4) == nil)
         var bad: [(PackedWindow, String)] = []
         var w = good

@@ -32,7 +32,9 @@ struct VerifierTests {
     @Test("a flipped byte in a .bin: its sha256 differs from the manifest's")
     func flippedByte() throws {
         let found = try problems { folder, _ in try flipByte(folder.file("train/rank-00000-00000.bin"), at: 5) }
-        #expect(found.contains { $0.hasPrefix("train/rank-00000-00000.bin: sha256 ") && $0.contains("manifest.json says") })
+        #expect(found.contains {
+            $0.hasPrefix("train/rank-00000-00000.bin: sha256 ") && $0.contains("manifest.json says")
+        })
     }
 
     @Test("a missing file is named, and so is the shard it breaks")
@@ -77,7 +79,9 @@ struct VerifierTests {
             changed.sets.train.tokens += manifest.seqLen
             try changed.write(to: folder.path)
         }
-        #expect(found.contains { $0.hasPrefix("manifest.json: sets.train.shards[1].loss_tokens (rank-00000-00001) is ") })
+        #expect(found.contains {
+            $0.hasPrefix("manifest.json: sets.train.shards[1].loss_tokens (rank-00000-00001) is ")
+        })
         #expect(found.contains { $0.hasPrefix("manifest.json: sets.train.windows is 8, the shards hold 7") })
         #expect(found.contains { $0.hasPrefix("manifest.json: sets.train.tokens is ") })
         #expect(found.count == 3)
@@ -96,7 +100,9 @@ struct VerifierTests {
             changed.vocabSize = 70_000
             try changed.write(to: folder.path)
         }
-        #expect(dtype.contains { $0.hasPrefix("manifest.json: dtype uint16, but a vocabulary of 70000 ids takes int32") })
+        #expect(dtype.contains {
+            $0.hasPrefix("manifest.json: dtype uint16, but a vocabulary of 70000 ids takes int32")
+        })
     }
 
     @Test("shards whose files disagree, or whose windows break the rules, are named; all problems are collected")
@@ -116,9 +122,25 @@ struct VerifierTests {
         changed.files = try FileEntry.list(folder: folder.path)
         try changed.write(to: folder.path)
         let problems = ShardVerifier.verify(folder: folder.path).problems.map(\.description)
-        #expect(problems.contains("train/rank-00000-00000-cuseqlens.bin: window 0: runs from 0 to \(manifest.seqLen + 1), "
-                                  + "expected 0 to seq_len \(manifest.seqLen)"))
+        #expect(problems.contains("train/rank-00000-00000-cuseqlens.bin: window 0: runs from 0 to "
+                                  + "\(manifest.seqLen + 1), expected 0 to seq_len \(manifest.seqLen)"))
         #expect(problems.contains { $0.hasPrefix("cooldown/rank-00000-00000-lossmask.idx: malformed: 1 bytes") })
+        #expect { try ShardReader(prefix: folder.file("train/rank-00000-00000")).window(0) } throws: { error in
+            guard case let .malformed(path, message) = error as? ShardError else { return false }
+            return path == folder.file("train/rank-00000-00000-cuseqlens.bin") && message.hasPrefix("window 0: runs")
+        }
+    }
+
+    @Test("padding that is not pad_id, and ordinals past documents.packed")
+    func paddingAndOrdinals() throws {
+        let found = try problems { folder, manifest in
+            var changed = manifest
+            changed.padId = 3
+            changed.documents.packed = 1
+            try changed.write(to: folder.path)
+        }
+        #expect(found.contains { $0.hasSuffix("expected pad_id 3") && $0.hasPrefix("train/rank-00000-0000") })
+        #expect(found.contains { $0.contains("-segments.bin: window 0: segment 1 has ordinal 1, but only 1 documents were packed") })
     }
 
     @Test("an unreadable manifest is the one problem")

@@ -1,0 +1,104 @@
+import CorpusIO
+import Foundation
+import Shards
+import Testing
+
+@Suite("ptk verify and ptk inspect")
+struct ShardsCLITests {
+    /// A byte-level tokenizer.json whose ids are the byte values (GPT-2's byte-to-character table).
+    static func byteTokenizerJSON() -> String {
+        var printable = Array(33...126) + Array(161...172) + Array(174...255)
+        var characters = printable
+        var next = 256
+        for byte in 0...255 where !printable.contains(byte) {
+            printable.append(byte)
+            characters.append(next)
+            next += 1
+        }
+        let vocab = zip(printable, characters).map { byte, scalar in
+            let key = String(Character(Unicode.Scalar(UInt32(scalar)) ?? "?"))
+                .replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            return "\"\(key)\": \(byte)"
+        }.joined(separator: ", ")
+        return "{\"normalizer\": null, \"pre_tokenizer\": {\"type\": \"ByteLevel\", \"add_prefix_space\": false}, "
+            + "\"decoder\": null, \"added_tokens\": [], \"model\": {\"type\": \"BPE\", \"vocab\": {\(vocab)}, "
+            + "\"merges\": []}}"
+    }
+
+    /// Two train windows and one cooldown window of 8 byte tokens, and their manifest.
+    static func packedFolder(_ folder: String) throws {
+        func ids(_ text: String) -> [UInt32] { text.utf8.map(UInt32.init) }
+        let train = [
+            PackedWindow(tokens: ids("hi there"), lossMask: [1, 1, 1, 1, 1, 1, 1, 1], cuSeqlens: [0, 3, 8],
+                         segments: [0, 0, 1, 0]),
+            PackedWindow(tokens: ids("bye") + [0, 0, 0, 0, 0], lossMask: [1, 1, 1, 0, 0, 0, 0, 0], cuSeqlens: [0, 3, 8],
+                         segments: [1, 5, -1, 0]),
+        ]
+        let cooldown = [PackedWindow(tokens: ids("cooldown"), lossMask: [0, 1, 1, 1, 1, 1, 1, 1], cuSeqlens: [0, 8],
+                                     segments: [2, 0])]
+        var sets = PackManifest.Sets()
+        for (name, windows) in [("train", train), ("cooldown", cooldown)] {
+            let writer = try ShardSetWriter(folder: folder + "/" + name, stem: "rank-00000", seqLen: 8, dtype: .uint16,
+                                            maxShardBytes: 16)
+            for window in windows { try writer.append(window) }
+            let summary = PackManifest.SetSummary(shards: try writer.finish(), textTokens: 0)
+            if name == "train" { sets.train = summary } else { sets.cooldown = summary }
+        }
+        let manifest = PackManifest(
+            version: "test", strategy: "concat", seqLen: 8, attention: "causal", dtype: .uint16, vocabSize: 256,
+            eosId: 0, bosId: nil, padId: 0, seed: 1, tokenizer: .init(file: "tok.json", sha256: ""),
+            recipeSha256: "", documents: .init(read: 3, packed: 3), ledger: .init(read: 3, written: 3), sets: sets,
+            files: try FileEntry.list(folder: folder))
+        try manifest.write(to: folder)
+    }
+
+    @Test("verify: ok exits 0; a flipped byte exits 1 naming the file")
+    func verify() throws {
+        let s = try Scratch()
+        try Self.packedFolder(s.path + "/packed")
+        let ok = try PTK.run(["verify", "packed"], in: s.path)
+        #expect(ok.status == 0, "\(ok.stdout)\(ok.stderr)")
+        #expect(ok.stdout.hasPrefix("ok: packed"), "\(ok.stdout)")
+        #expect(ok.stdout.contains("train: 2 shards, 2 windows, 16 tokens (5 padding, 11 loss)"), "\(ok.stdout)")
+
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: s.path + "/packed/train/rank-00000-00001.bin")))
+        bytes[0] = 0xFF
+        try Data(bytes).write(to: URL(fileURLWithPath: s.path + "/packed/train/rank-00000-00001.bin"))
+        let bad = try PTK.run(["verify", "packed"], in: s.path)
+        #expect(bad.status == 1)
+        #expect(bad.stdout.hasPrefix("FAILED"), "\(bad.stdout)")
+        #expect(bad.stdout.contains("train/rank-00000-00001.bin: sha256 "), "\(bad.stdout)")
+        let json = try PTK.run(["verify", "packed", "--json"], in: s.path)
+        #expect(json.status == 1)
+        let report = try JSONDecoder().decode(VerifyReport.self, from: Data(json.stdout.utf8))
+        #expect(report.problems.first?.path == "train/rank-00000-00001.bin")
+    }
+
+    @Test("inspect shows segments, mask runs, tokens and decoded text; --json; a window past the end exits 1")
+    func inspect() throws {
+        let s = try Scratch()
+        try Self.packedFolder(s.path + "/packed")
+        try s.write("tok.json", Self.byteTokenizerJSON())
+        let text = try PTK.run(["inspect", "packed", "--window", "1", "--tokenizer", "tok.json"], in: s.path)
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("train window 1: shard rank-00000-00001, window 0 of 1; seq_len 8"),
+                "\(text.stdout)")
+        #expect(text.stdout.contains("0: document 1, offset 5, positions 0..<3 (3 tokens, 3 in the loss)"))
+        #expect(text.stdout.contains("1: padding, positions 3..<8 (5 tokens, 0 in the loss)"))
+        #expect(text.stdout.contains("loss mask runs: 0..<3 = 1, 3..<8 = 0"))
+        #expect(text.stdout.contains("0: 98 121 101 0 0 0 0 0"))
+        #expect(text.stdout.contains("--- segment 0 (document 1, offset 5) ---\nbye\n"), "\(text.stdout)")
+        #expect(text.stdout.contains("--- segment 1 (padding) ---\n" + String(repeating: "\\u{0}", count: 5) + "\n"))
+
+        let json = try PTK.run(["inspect", "packed", "--set", "cooldown", "--window", "0", "--json"], in: s.path)
+        #expect(json.status == 0, "\(json.stderr)")
+        let window = try JSONDecoder().decode(WindowInspection.self, from: Data(json.stdout.utf8))
+        #expect(window.tokens == "cooldown".utf8.map(UInt32.init))
+        #expect(window.segments.map(\.ordinal) == [2] && window.segments.first?.text == nil)
+        #expect(window.lossMask.map(\.length) == [1, 7])
+
+        let past = try PTK.run(["inspect", "packed", "--window", "2"], in: s.path)
+        #expect(past.status == 1)
+        #expect(past.stderr.contains("set train has 2 windows: there is no window 2"), "\(past.stderr)")
+    }
+}
