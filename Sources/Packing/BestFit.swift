@@ -47,10 +47,20 @@ public struct BestFitPacker: Packer {
     private mutating func place(emit: (PackedWindow) throws -> Void) throws {
         guard !documents.isEmpty else { return }
         let chunks = bestFitChunks(documentLengths: documents.map(\.tokens.count), seqLen: seqLen)
-        let bins = bestFitPlace(chunks, seqLen: seqLen)
-        for bin in bins {
-            for index in bin {
-                let chunk = chunks[index]
+        let (binOf, binCount) = bestFitAssign(chunks, seqLen: seqLen)
+        // Group chunk indices by window (a counting sort keeps placement order within a window).
+        var starts = [Int](repeating: 0, count: binCount + 1)
+        for bin in binOf { starts[Int(bin) + 1] += 1 }
+        for i in 0..<binCount { starts[i + 1] += starts[i] }
+        var order = [Int32](repeating: 0, count: chunks.count)
+        var cursor = starts
+        for (index, bin) in binOf.enumerated() {
+            order[cursor[Int(bin)]] = Int32(index)
+            cursor[Int(bin)] += 1
+        }
+        for bin in 0..<binCount {
+            for k in starts[bin]..<starts[bin + 1] {
+                let chunk = chunks[Int(order[k])]
                 builder.append(documents[chunk.document], chunk.start..<(chunk.start + chunk.length), stats: &stats)
             }
             try emit(builder.take(stats: &stats))
@@ -93,29 +103,43 @@ public func bestFitChunks(documentLengths: [Int], seqLen: Int) -> [BestFitChunk]
 /// Best-fit placement of `chunks` (in the order given) into windows of `seqLen`: the chunk indices of each
 /// window, windows in the order they were opened. O(N log seqLen).
 public func bestFitPlace(_ chunks: [BestFitChunk], seqLen: Int) -> [[Int]] {
+    let (binOf, binCount) = bestFitAssign(chunks, seqLen: seqLen)
+    var bins = [[Int]](repeating: [], count: binCount)
+    for (index, bin) in binOf.enumerated() { bins[Int(bin)].append(index) }
+    return bins
+}
+
+/// The window of each chunk (windows numbered in the order they were opened) and the number of windows.
+func bestFitAssign(_ chunks: [BestFitChunk], seqLen: Int) -> (binOf: [Int32], binCount: Int) {
     var tree = CapacityTree(maxRoom: seqLen)
-    var windowsWithRoom = [[Int]](repeating: [], count: seqLen + 1)
-    var bins: [[Int]] = []
+    // Windows with room r: a stack per r, as singly linked lists through `nextWithRoom` (no array per room).
+    var topWithRoom = [Int32](repeating: -1, count: seqLen + 1)
+    var nextWithRoom: [Int32] = []
+    var binOf = [Int32](repeating: 0, count: chunks.count)
+    var binCount = 0
     for (index, chunk) in chunks.enumerated() {
         let room: Int
-        let bin: Int
-        if let found = tree.smallest(atLeast: chunk.length), let last = windowsWithRoom[found].popLast() {
+        let bin: Int32
+        if let found = tree.smallest(atLeast: chunk.length) {
             room = found
-            bin = last
-            if windowsWithRoom[found].isEmpty { tree.set(found, present: false) }
-            bins[bin].append(index)
+            bin = topWithRoom[found]
+            topWithRoom[found] = nextWithRoom[Int(bin)]
+            if topWithRoom[found] < 0 { tree.set(found, present: false) }
         } else {
             room = seqLen
-            bin = bins.count
-            bins.append([index])
+            bin = Int32(binCount)
+            binCount += 1
+            nextWithRoom.append(-1)
         }
+        binOf[index] = bin
         let left = room - chunk.length
         if left > 0 {
-            windowsWithRoom[left].append(bin)
+            nextWithRoom[Int(bin)] = topWithRoom[left]
+            topWithRoom[left] = bin
             tree.set(left, present: true)
         }
     }
-    return bins
+    return (binOf, binCount)
 }
 
 /// The plain best-fit placement, O(N × windows): for each chunk, scan every window for the least room that

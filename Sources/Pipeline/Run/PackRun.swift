@@ -41,7 +41,7 @@ public struct RankPackReport: Sendable, Equatable, Codable {
     public var summaryLine: String {
         func describe(_ s: PackStats) -> String {
             let seqLen = s.windows > 0 ? s.tokens / s.windows : 0
-            return "\(s.documents) documents, \(s.windows) windows of \(seqLen), "
+            return "\(s.documents) documents, \(s.documentTokens) tokens, \(s.windows) windows of \(seqLen), "
                 + String(format: "%.2f%% padding", 100 * s.paddingShare) + ", \(s.splitDocuments) documents split"
         }
         var line = "train: " + describe(train)
