@@ -93,10 +93,11 @@ def check(request):
                 windows += 1
                 per_set[set_name] += 1
                 where = f"{shard['prefix']} window {i}"
-                tokens = np.asarray(files["tokens"][i], dtype=np.int64)
-                mask = np.asarray(files["lossmask"][i], dtype=np.int64)
-                cu = np.asarray(files["cuseqlens"][i], dtype=np.int64)
-                segs = np.asarray(files["segments"][i], dtype=np.int64)
+                # copies: IndexedDataset closes its memory map when it is dropped, and pieces outlive it
+                tokens = np.array(files["tokens"][i], dtype=np.int64)
+                mask = np.array(files["lossmask"][i], dtype=np.int64)
+                cu = np.array(files["cuseqlens"][i], dtype=np.int64)
+                segs = np.array(files["segments"][i], dtype=np.int64)
                 if len(tokens) != seq_len or len(mask) != seq_len:
                     mismatch(f"{where}: {len(tokens)} tokens and {len(mask)} mask values, seq_len {seq_len}")
                     continue

@@ -8,13 +8,14 @@
 # path on stdout (progress goes to stderr), e.g. PTK_TORCH_PYTHON="$(scripts/torch-venv.sh)".
 #
 # torch: a CPU build is enough (the tests train a tiny model on CPU). PyPI's Linux x86_64 torch wheel is a CUDA
-# build (527 MB) that does not import without its ~3 GB of nvidia-* / cuda-* wheels (installing it with
+# build (527 MB) that does not import without its ~2 GB of nvidia-* / cuda-* wheels (installing it with
 # --no-deps fails at `import torch`: libcudart.so.13 not found); PyPI has no CPU-only build (local versions such
 # as +cpu are not allowed there). So: when pip can find torch==$torch_version+cpu without an index (a wheel in
 # a --find-links folder: this project's machine image has one in /opt/wheels, through PIP_FIND_LINKS), that
-# build is installed (192 MB, ~1 minute for the whole venv); otherwise the PyPI build with its CUDA
-# dependencies (about 3 GB downloaded, 4.8 GB installed, ~2 minutes here with no cache; pip keeps the downloads
-# in ~/.cache/pip, so later installs only unpack). Both import and run on CPU.
+# build is installed (192 MB, under a minute for the whole venv); otherwise the PyPI build with its CUDA
+# dependencies (2.6 GB of wheels downloaded, 4.8 GB installed, about 3 minutes here). Those wheels are kept
+# under ~/.cache/ptk/wheels/torch-VERSION-KEY ($PTK_WHEEL_CACHE overrides the folder), so a later install only
+# unpacks them (about 2 minutes). Both builds import and run on CPU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -56,11 +57,22 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
 fi
 if [ "$torch" = "torch==$torch_version" ]; then
     echo "no CPU build of torch $torch_version in a --find-links folder: installing PyPI's (CUDA) build with its" \
-         "nvidia dependencies (about 3 GB to download unless ~/.cache/pip has them)" >&2
+         "nvidia dependencies (about 2.6 GB to download unless cached under ~/.cache/ptk/wheels)" >&2
 fi
 echo "installing into $venv: $torch ${packages[*]}" >&2
 started=$SECONDS
-"$python" -m pip install --disable-pip-version-check --quiet "$torch" "${packages[@]}" >&2
+if [ "$torch" = "torch==$torch_version" ]; then
+    # pip's own HTTP cache does not keep these downloads here, so the wheels are kept in a folder of ours, keyed
+    # by the pins and the Python version; `pip download` skips the files it already holds.
+    key="$(printf '%s\n' "$wanted" "$("$python" -c 'import sys; print(sys.version_info[:2])')" | sha256sum | cut -c1-16)"
+    wheels="${PTK_WHEEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ptk/wheels}/torch-$torch_version-$key"
+    mkdir -p "$wheels"
+    "$python" -m pip download --disable-pip-version-check --quiet -d "$wheels" "$torch" "${packages[@]}" >&2
+    "$python" -m pip install --disable-pip-version-check --quiet --no-index --find-links "$wheels" \
+        "$torch" "${packages[@]}" >&2
+else
+    "$python" -m pip install --disable-pip-version-check --quiet "$torch" "${packages[@]}" >&2
+fi
 echo "torch venv ready in $((SECONDS - started)) s" >&2
 printf '%s\n' "$wanted" >"$stamp"
 absolute "$python"
