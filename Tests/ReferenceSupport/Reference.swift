@@ -16,6 +16,15 @@ public enum Reference {
         return (FileManager.default.isExecutableFile(atPath: path) ? path : nil, path)
     }
 
+    /// The torch venv's python (scripts/torch-venv.sh: torch, megatron-core, tokenizers), for
+    /// scripts/reference_megatron.py: $PTK_TORCH_PYTHON, else <package root>/.venv-torch/bin/python; nil with the
+    /// path that was looked at. Pass it as `python:` to `run` or `ask`.
+    public static func torchPython() -> (path: String?, looked: String) {
+        var path = packageRoot.appendingPathComponent(".venv-torch/bin/python").path
+        if let chosen = ProcessInfo.processInfo.environment["PTK_TORCH_PYTHON"], !chosen.isEmpty { path = chosen }
+        return (FileManager.default.isExecutableFile(atPath: path) ? path : nil, path)
+    }
+
     /// Runs `scripts/<script>` with `input` on stdin and returns its stdout.
     ///
     /// - Throws: `ReferenceUnavailable` when the venv is missing or the script fails (with its stderr).
