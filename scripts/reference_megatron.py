@@ -50,6 +50,8 @@ def check(request):
 
     tokenizer = Tokenizer.from_file(tokenizer_path)
     tokenizer.encode_special_tokens = True
+    tokenizer.no_padding()  # a file may configure both (all-MiniLM: 128); packing never pads or cuts text
+    tokenizer.no_truncation()
     texts = [tokenizer.encode(d["text"], add_special_tokens=False).ids for d in documents]
 
     seq_len, strategy = int(manifest["seq_len"]), manifest.get("strategy")
