@@ -1,6 +1,7 @@
 import CorpusIO
 import Foundation
 import Shards
+import ReferenceSupport
 import Testing
 
 @Suite("ptk verify and ptk inspect")
@@ -100,5 +101,59 @@ struct ShardsCLITests {
         let past = try PTK.run(["inspect", "packed", "--window", "2"], in: s.path)
         #expect(past.status == 1)
         #expect(past.stderr.contains("set train has 2 windows: there is no window 2"), "\(past.stderr)")
+    }
+}
+
+@Suite("ptk pack and the PyTorch companion")
+struct PackCLITests {
+    @Test("ptk pack → ptk verify → the companion's tiny GPT trains on the shards and its loss goes down")
+    func packVerifyTrain() throws {
+        let scratch = try Scratch()
+        try scratch.write("byte/tokenizer.json", ShardsCLITests.byteTokenizerJSON())
+        let words = ["alpha beta gamma", "delta epsilon", "zeta eta theta iota", "kappa lambda mu"]
+        let lines = (0..<400).map { i in
+            "{\"id\": \"d\(i)\", \"url\": \"https://site\(i % 3).example.org/\(i)\", \"text\": \"\(words[i % 4]) \(i % 7)\"}"
+        }
+        try scratch.write("docs.jsonl", lines.joined(separator: "\n") + "\n{broken\n")
+        let pack = try PTK.run(["pack", "--tokenizer", "byte/tokenizer.json", "--eos", "|", "--input", "docs.jsonl",
+                                "--output", "out", "--seq-len", "64", "--strategy", "docmask", "--meco"],
+                               in: scratch.path)
+        #expect(pack.status == 0, "\(pack.stderr)")
+        #expect(pack.stderr.contains("eos | (124) as given"), "\(pack.stderr)")
+        #expect(pack.stderr.contains("ledger: read 401 = written 400 + rejected 1"), "\(pack.stderr)")
+        let verify = try PTK.run(["verify", "out"], in: scratch.path)
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+
+        let again = try PTK.run(["pack", "--tokenizer", "byte/tokenizer.json", "--eos", "|", "--input", "docs.jsonl",
+                                 "--output", "out", "--seq-len", "64", "--strategy", "docmask", "--meco"],
+                                in: scratch.path)
+        #expect(again.status == 0 && again.stderr.contains("already complete"), "\(again.stderr)")
+        let other = try PTK.run(["pack", "--tokenizer", "byte/tokenizer.json", "--eos", "|", "--input", "docs.jsonl",
+                                 "--output", "out", "--seq-len", "32", "--strategy", "docmask"], in: scratch.path)
+        #expect(other.status != 0 && other.stderr.contains("another recipe"), "other settings, same folder: refused")
+        let unknown = try PTK.run(["pack", "--tokenizer", "byte/tokenizer.json", "--eos", "<nope>", "--input",
+                                   "docs.jsonl", "--output", "out2", "--seq-len", "32", "--strategy", "pad"],
+                                  in: scratch.path)
+        #expect(unknown.status == 2 && unknown.stderr.contains("'<nope>' is not in the vocabulary"), "\(unknown.stderr)")
+
+        guard let python = Reference.torchPython().path else {
+            Issue.record("torch venv missing: run ./scripts/test.sh (scripts/torch-venv.sh)")
+            return
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: python)
+        p.arguments = [Reference.packageRoot.appendingPathComponent("python/train_tiny_gpt.py").path, "--data",
+                       "\(scratch.path)/out", "--steps", "60", "--batch-size", "8", "--device", "cpu", "--seed", "1"]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let last = stdout.split(separator: "\n").last.map(String.init) ?? ""
+        let summary = try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any]
+        let first = try #require(summary?["first_loss"] as? Double), final = try #require(summary?["last_loss"] as? Double)
+        #expect(final < 0.6 * first, "loss \(first) → \(final)")
     }
 }
