@@ -17,6 +17,23 @@ struct PTK {
         return FileManager.default.isExecutableFile(atPath: candidate) ? candidate : nil
     }
 
+    /// Runs `bash -c script` in `folder` (for resource limits such as `ulimit -f`).
+    static func runShell(_ script: String, in folder: String) throws -> Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = ["-c", script]
+        p.currentDirectoryURL = URL(fileURLWithPath: folder)
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
     static func run(_ arguments: [String], in folder: String, environment: [String: String] = [:]) throws -> Result {
         let path = try #require(executable, "ptk is not built next to the tests")
         let p = Process()

@@ -157,3 +157,38 @@ struct PackCLITests {
         #expect(final < 0.6 * first, "loss \(first) → \(final)")
     }
 }
+
+@Suite("ptk pack interrupted")
+struct PackInterruptedTests {
+    @Test("a run killed while writing shards (file size limit) leaves no shards; the re-run completes them")
+    func killedRunCompletes() throws {
+        let scratch = try Scratch()
+        try scratch.write("byte/tokenizer.json", ShardsCLITests.byteTokenizerJSON())
+        for f in 0..<4 {
+            let lines = (0..<5000).map { i in "{\"id\": \"f\(f)-\(i)\", \"text\": \"document \(i) of file \(f)\"}" }
+            try scratch.write("in/\(f).jsonl", lines.joined(separator: "\n") + "\n")
+        }
+        let arguments = ["pack", "--tokenizer", "byte/tokenizer.json", "--eos", "|", "--input", "in", "--output", "out",
+                         "--seq-len", "128", "--strategy", "concat", "--threads", "2"]
+        let path = try #require(PTK.executable)
+        // Each tokenized part is about 0.5 MB, the token .bin about 1 MB: a 700 KiB limit on file size lets the
+        // parts through and kills the process (SIGXFSZ) while it writes the shards.
+        let killed = try PTK.runShell("ulimit -f 700; exec '\(path)' " + arguments.map { "'\($0)'" }.joined(separator: " "),
+                                      in: scratch.path)
+        #expect(killed.status != 0)
+        let fm = FileManager.default
+        #expect(!fm.fileExists(atPath: "\(scratch.path)/out/manifest.json"))
+        #expect(((try? fm.contentsOfDirectory(atPath: "\(scratch.path)/out/train")) ?? []).isEmpty,
+                "no shard is visible before the set is complete")
+
+        let resumed = try PTK.run(arguments, in: scratch.path)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(try PTK.run(["verify", "out"], in: scratch.path).status == 0)
+        let litter = (try? fm.subpathsOfDirectory(atPath: "\(scratch.path)/out"))?.filter { $0.contains(".tmp-") } ?? []
+        #expect(litter.isEmpty, "temporary files of the killed run are gone: \(litter)")
+        let fresh = try PTK.run(arguments.map { $0 == "out" ? "fresh" : $0 }, in: scratch.path)
+        #expect(fresh.status == 0)
+        let a = fm.contents(atPath: "\(scratch.path)/out/manifest.json")
+        #expect(a != nil && a == fm.contents(atPath: "\(scratch.path)/fresh/manifest.json"))
+    }
+}

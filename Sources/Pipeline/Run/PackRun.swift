@@ -199,6 +199,12 @@ extension Runner {
             writers[set] = created
             return created
         }
+        // A killed run leaves its temporary documents file behind (shards stay in the work folder): remove it.
+        let documentsFolder = (documentsPath as NSString).deletingLastPathComponent
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: documentsFolder)) ?? []
+        where name.hasPrefix(".\(stem).jsonl.zst.tmp-") {
+            try? FileManager.default.removeItem(atPath: "\(documentsFolder)/\(name)")
+        }
         let documents = try OutputFile(path: documentsPath, compression: .zstd)
         var json = JSONWriter(capacity: 1 << 20)
         var report = RankPackReport(train: PackStats(), cooldown: PackStats(), trainShards: [], cooldownShards: [],
