@@ -19,7 +19,7 @@ import CorpusIO
 /// try w.append(tokens: [50256, 15496, 11])
 /// try w.finish()   // out/train/rank-00000-00000.bin (6 bytes) and .idx (34 + 12 + 16 bytes)
 /// ```
-public final class IndexedDatasetWriter {
+public final class IndexedDatasetWriter: LifecycleWriter {
     /// The default write buffer: 4 MiB, so a 1 GiB shard takes 256 writes.
     public static let defaultBufferBytes = 4 << 20
     /// The 9 bytes every `.idx` starts with.
@@ -27,9 +27,6 @@ public final class IndexedDatasetWriter {
     /// Bytes before the sequence lengths: magic, version, dtype, sequence count, document count.
     public static let headerBytes = 34
 
-    private enum State {
-        case open, finished, abandoned
-    }
 
     /// The path without `.idx` / `.bin`.
     public let prefix: String
@@ -42,9 +39,9 @@ public final class IndexedDatasetWriter {
     private let bin: OutputFile
     private let buffer: UnsafeMutableRawBufferPointer
     private var buffered = 0
-    private var state = State.open
+    var state = WriterState.open
     /// The first error: every later call throws it again.
-    private var failure: ShardError?
+    var failure: ShardError?
     /// Files committed under their final names (removed by `abandon()`).
     private var committed: [String] = []
 
@@ -231,24 +228,8 @@ public final class IndexedDatasetWriter {
         }
     }
 
-    private func checkOpen() throws(ShardError) {
-        if let failure { throw failure }
-        switch state {
-        case .open: return
-        case .finished: throw .io(path: binPath, message: "the dataset was already finished")
-        case .abandoned: throw .io(path: binPath, message: "the dataset was abandoned")
-        }
-    }
-
-    /// Runs `body`, remembering its error so that later calls fail the same way.
-    private func guarded(_ body: () throws(ShardError) -> Void) throws(ShardError) {
-        do {
-            try body()
-        } catch {
-            failure = error
-            throw error
-        }
-    }
+    var lifecyclePath: String { binPath }
+    var lifecycleNoun: String { "the dataset" }
 }
 
 /// Appends `value`'s bytes, least significant first.

@@ -47,14 +47,11 @@ public struct ShardSummary: Codable, Sendable, Equatable {
 /// for window in windows { try w.append(window) }
 /// let shards = try w.finish()   // [ShardSummary(prefix: "rank-00000-00000", windows: …)]
 /// ```
-public final class ShardSetWriter {
+public final class ShardSetWriter: LifecycleWriter {
     /// Buffer sizes per part: the token and mask files get large buffers, the small sidecars small ones.
     static let bufferBytes: [ShardPart: Int] = [.tokens: 4 << 20, .lossMask: 2 << 20, .cuSeqlens: 256 << 10,
                                                 .segments: 256 << 10]
 
-    private enum State {
-        case open, finished, abandoned
-    }
 
     /// Where the shard files go (created by `init`).
     public let folder: String
@@ -72,8 +69,8 @@ public final class ShardSetWriter {
     private var finishedWriters: [IndexedDatasetWriter] = []
     /// Folders `init` created, outermost first (removed by `abandon()` when empty).
     private var createdFolders: [String] = []
-    private var state = State.open
-    private var failure: ShardError?
+    var state = WriterState.open
+    var failure: ShardError?
 
     /// Checks the settings and creates `folder` (and its parents) if missing; the first shard's files are created
     /// by the first `append`.
@@ -205,24 +202,8 @@ public final class ShardSetWriter {
         active = nil
     }
 
-    private func checkOpen() throws(ShardError) {
-        if let failure { throw failure }
-        switch state {
-        case .open: return
-        case .finished: throw .io(path: folder, message: "the shard writer was already finished")
-        case .abandoned: throw .io(path: folder, message: "the shard writer was abandoned")
-        }
-    }
-
-    /// Runs `body`, remembering its error so that later calls fail the same way.
-    private func guarded(_ body: () throws(ShardError) -> Void) throws(ShardError) {
-        do {
-            try body()
-        } catch {
-            failure = error
-            throw error
-        }
-    }
+    var lifecyclePath: String { folder }
+    var lifecycleNoun: String { "the shard writer" }
 }
 
 /// mkdir -p `folder`; returns the folders it created, outermost first.

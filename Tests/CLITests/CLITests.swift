@@ -23,15 +23,7 @@ struct PTK {
         p.executableURL = URL(fileURLWithPath: "/bin/bash")
         p.arguments = ["-c", script]
         p.currentDirectoryURL = URL(fileURLWithPath: folder)
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
+        return try collect(p)
     }
 
     static func run(_ arguments: [String], in folder: String, environment: [String: String] = [:]) throws -> Result {
@@ -44,6 +36,11 @@ struct PTK {
         for key in env.keys where key.hasPrefix("SLURM_") { env[key] = nil }
         env.merge(environment) { $1 }
         p.environment = env
+        return try collect(p)
+    }
+
+    /// Starts `p` and waits for it, collecting its exit status and output.
+    private static func collect(_ p: Process) throws -> Result {
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
