@@ -86,7 +86,7 @@ public func makePacker(_ strategy: PackStrategy, seqLen: Int, padID: UInt32, bes
     switch strategy {
     case .concat, .docmask: ConcatPacker(seqLen: seqLen, padID: padID)
     case .bestfit: BestFitPacker(seqLen: seqLen, padID: padID, bufferTokens: bestFitBufferTokens)
-    case .pad: PadPacker(seqLen: seqLen, padID: padID)
+    case .pad: ConcatPacker(seqLen: seqLen, padID: padID, windowPerDocument: true)
     }
 }
 
@@ -161,14 +161,17 @@ struct WindowBuilder {
 }
 
 /// `concat` and `docmask`: documents back to back, cut every `seqLen` tokens; a cut document continues in the
-/// next window. Only the last window is padded.
+/// next window, and only the last window is padded. With `windowPerDocument` (`pad`): each document starts a
+/// window of its own, is split into chunks of `seqLen` when longer, and its last window is padded.
 public struct ConcatPacker: Packer {
     public let seqLen: Int
+    public let windowPerDocument: Bool
     public private(set) var stats = PackStats()
     private var builder: WindowBuilder
 
-    public init(seqLen: Int, padID: UInt32) {
+    public init(seqLen: Int, padID: UInt32, windowPerDocument: Bool = false) {
         self.seqLen = seqLen
+        self.windowPerDocument = windowPerDocument
         builder = WindowBuilder(seqLen: seqLen, padID: padID)
     }
 
@@ -181,7 +184,9 @@ public struct ConcatPacker: Packer {
             builder.append(document, offset..<(offset + count), stats: &stats)
             offset += count
             pieces += 1
-            if builder.room == 0 { try emit(builder.take(stats: &stats)) }
+            if builder.room == 0 || (windowPerDocument && offset == document.tokens.count) {
+                try emit(builder.take(stats: &stats))
+            }
         }
         if pieces > 1 { stats.splitDocuments += 1 }
     }
@@ -189,27 +194,4 @@ public struct ConcatPacker: Packer {
     public mutating func finish(emit: (PackedWindow) throws -> Void) throws {
         if !builder.isEmpty { try emit(builder.take(stats: &stats)) }
     }
-}
-
-/// `pad`: each document in windows of its own, split into chunks of `seqLen` when longer, padded.
-public struct PadPacker: Packer {
-    public let seqLen: Int
-    public private(set) var stats = PackStats()
-    private var builder: WindowBuilder
-
-    public init(seqLen: Int, padID: UInt32) {
-        self.seqLen = seqLen
-        builder = WindowBuilder(seqLen: seqLen, padID: padID)
-    }
-
-    public mutating func add(_ document: PackDocument, emit: (PackedWindow) throws -> Void) throws {
-        stats.documents += 1
-        if document.tokens.count > seqLen { stats.splitDocuments += 1 }
-        for start in stride(from: 0, to: document.tokens.count, by: seqLen) {
-            builder.append(document, start..<min(start + seqLen, document.tokens.count), stats: &stats)
-            try emit(builder.take(stats: &stats))
-        }
-    }
-
-    public mutating func finish(emit: (PackedWindow) throws -> Void) throws {}
 }
