@@ -17,6 +17,19 @@ public protocol HFPieceScanner: HFPreTokenizer {
     func forEachPiece(_ text: UnsafeBufferPointer<UInt8>, _ body: (Range<Int>) -> Void)
 }
 
+extension HFPieceScanner {
+    /// Every piece of every input piece, copied out: the general path (the fast path calls `forEachPiece`).
+    public func preTokenize(_ pieces: [[UInt8]]) -> [[UInt8]] {
+        var out: [[UInt8]] = []
+        for piece in pieces {
+            piece.withUnsafeBufferPointer { buffer in
+                forEachPiece(buffer) { out.append(Array(buffer[$0])) }
+            }
+        }
+        return out
+    }
+}
+
 /// A model that encodes a piece given as a buffer, without a copy (see `HFPieceScanner`).
 public protocol HFBufferEncodingModel: HFModel {
     /// Appends the ids of one pre-token.
@@ -36,16 +49,6 @@ public protocol HFBufferEncodingModel: HFModel {
 /// - Complexity: O(n) in the text length.
 public struct HFBertPreTokenizer: HFPieceScanner {
     public init() {}
-
-    public func preTokenize(_ pieces: [[UInt8]]) -> [[UInt8]] {
-        var out: [[UInt8]] = []
-        for piece in pieces {
-            piece.withUnsafeBufferPointer { buffer in
-                forEachPiece(buffer) { out.append(Array(buffer[$0])) }
-            }
-        }
-        return out
-    }
 
     /// Calls `body` with the byte range of each piece of `text`, in order.
     public func forEachPiece(_ text: UnsafeBufferPointer<UInt8>, _ body: (Range<Int>) -> Void) {
@@ -91,16 +94,6 @@ public struct HFBertPreTokenizer: HFPieceScanner {
 /// - Complexity: O(n).
 public struct HFWhitespacePreTokenizer: HFPieceScanner {
     public init() {}
-
-    public func preTokenize(_ pieces: [[UInt8]]) -> [[UInt8]] {
-        var out: [[UInt8]] = []
-        for piece in pieces {
-            piece.withUnsafeBufferPointer { buffer in
-                forEachPiece(buffer) { out.append(Array(buffer[$0])) }
-            }
-        }
-        return out
-    }
 
     /// Calls `body` with the byte range of each match of `\w+|[^\w\s]+` in `text`, in order.
     public func forEachPiece(_ text: UnsafeBufferPointer<UInt8>, _ body: (Range<Int>) -> Void) {

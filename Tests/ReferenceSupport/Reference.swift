@@ -70,6 +70,22 @@ public enum Reference {
 }
 
 /// The reference could not be asked (no venv, or the script failed).
+extension Reference {
+    /// `ask`, with every failure turned into a `ReferenceUnavailable` result: for answers computed once per test
+    /// process (`private let info = Reference.result(...)`), which each test then unwraps or records as an issue.
+    public static func result<Request: Encodable, Answer: Decodable>(
+        _ script: String, _ request: Request, as type: Answer.Type
+    ) -> Result<Answer, ReferenceUnavailable> {
+        do {
+            return .success(try ask(script, request, as: type))
+        } catch let problem as ReferenceUnavailable {
+            return .failure(problem)
+        } catch {
+            return .failure(ReferenceUnavailable(description: "reference unavailable: \(error)"))
+        }
+    }
+}
+
 public struct ReferenceUnavailable: Error, CustomStringConvertible {
     public var description: String
     public init(description: String) { self.description = description }

@@ -290,15 +290,7 @@ private func askSP(_ request: SPRequest) throws -> SPAnswer {
 }
 
 /// The script's info answer, once per test process (a missing venv becomes a recorded issue: the test fails).
-private let spInfo: Result<SPAnswer, ReferenceUnavailable> = {
-    do {
-        return .success(try askSP(SPRequest(info: true)))
-    } catch let problem as ReferenceUnavailable {
-        return .failure(problem)
-    } catch {
-        return .failure(ReferenceUnavailable(description: "reference unavailable: \(error)"))
-    }
-}()
+private let spInfo = Reference.result("reference_spbpe.py", SPRequest(info: true), as: SPAnswer.self)
 
 /// Texts aimed at SentencePiece BPE: spaces at the edges, look-alikes of the special and byte tokens, the added
 /// tokens of the `mistral-added` fixture, characters that are not in the vocabulary.

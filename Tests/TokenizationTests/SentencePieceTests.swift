@@ -34,15 +34,7 @@ private func askSP(_ request: SPRequest) throws -> SPAnswer {
 }
 
 /// The script's info answer, once per test process.
-private let spInfo: Result<SPAnswer, ReferenceUnavailable> = {
-    do {
-        return .success(try askSP(SPRequest(info: true)))
-    } catch let problem as ReferenceUnavailable {
-        return .failure(problem)
-    } catch {
-        return .failure(ReferenceUnavailable(description: "reference unavailable: \(error)"))
-    }
-}()
+private let spInfo = Reference.result("reference_sentencepiece.py", SPRequest(info: true), as: SPAnswer.self)
 
 /// The fixture path of `name`, or nil after recording an issue (a missing venv fails the test).
 private func spFixture(_ name: String) -> String? {
