@@ -94,11 +94,7 @@ public struct SentencePieceBPE: Sendable {
         if let unknownID, Int(unknownID) >= tokens.count || tokens[Int(unknownID)].isEmpty {
             throw .unknownTokenID(unknownID)
         }
-        var table: [UInt64: UInt64] = [:]
-        table.reserveCapacity(merges.count)
-        for (rank, merge) in merges.enumerated() {
-            table[UInt64(merge.left) << 32 | UInt64(merge.right)] = UInt64(rank) << 32 | UInt64(merge.merged)
-        }
+        let table = mergeRankTable(merges)
         self.tokens = tokens
         self.ids = ids
         self.scalarIDs = PairTable(scalars)

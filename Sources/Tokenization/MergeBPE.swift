@@ -116,11 +116,7 @@ public struct MergeBPE: Sendable {
             }
             byteIDs.append(id)
         }
-        var table: [UInt64: UInt64] = [:]
-        table.reserveCapacity(merges.count)
-        for (rank, merge) in merges.enumerated() {
-            table[UInt64(merge.left) << 32 | UInt64(merge.right)] = UInt64(rank) << 32 | UInt64(merge.merged)
-        }
+        let table = mergeRankTable(merges)
         self.tokens = tokens
         self.ids = ids
         self.byteIDs = byteIDs
@@ -366,4 +362,14 @@ extension PairTable {
     @inline(__always) func pairValue(_ left: UInt32, _ right: UInt32) -> UInt64 {
         value(UInt64(left) << 32 | UInt64(right))
     }
+}
+
+/// The merges as one table: key `left << 32 | right`, value `rank << 32 | merged` (rank = position in `merges`).
+func mergeRankTable(_ merges: [(left: UInt32, right: UInt32, merged: UInt32)]) -> [UInt64: UInt64] {
+    var table: [UInt64: UInt64] = [:]
+    table.reserveCapacity(merges.count)
+    for (rank, merge) in merges.enumerated() {
+        table[UInt64(merge.left) << 32 | UInt64(merge.right)] = UInt64(rank) << 32 | UInt64(merge.merged)
+    }
+    return table
 }
