@@ -63,7 +63,7 @@ let package = Package(
 
         // MARK: The CLI: parses arguments and calls the library, nothing else
         .executableTarget(name: "ptk", dependencies: [
-            "Pipeline", "CorpusIO", "CorpusCore", "Planning", "Tokenization", "Packing", "Shards",
+            "Pipeline", "CorpusIO", "CorpusCore", "Planning", "Tokenization", "Packing", "Shards", "Selection",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

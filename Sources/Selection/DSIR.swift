@@ -56,7 +56,8 @@ public enum DSIRRawBudget: Sendable, Equatable {
     /// Documents are added until the feature count exceeds this; the document that crosses it is included.
     case features(Int)
 
-    func limit(numBuckets: Int) -> Int? {
+    /// The feature limit, nil for none.
+    public func limit(numBuckets: Int) -> Int? {
         switch self {
         case .auto: 100_000 * numBuckets
         case .all: nil
