@@ -101,49 +101,64 @@ public struct DSIRFeaturizer: Sendable {
     }
 
     /// `pythonLowercased` as UTF-8 bytes.
+    ///
+    /// - Complexity: O(n); ASCII and scalars that do not change are copied byte for byte, and only "Σ" looks at
+    ///   its neighbours.
     public static func pythonLowercasedUTF8(_ text: String) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count)
-        let scalars = text.unicodeScalars
-        var index = scalars.startIndex
-        while index != scalars.endIndex {
-            let scalar = scalars[index]
-            let value = scalar.value
-            if value < 0x80 {
-                out.append(value >= 0x41 && value <= 0x5A ? UInt8(value + 0x20) : UInt8(value))
-            } else if value == 0x03A3 {
-                let sigma: Unicode.Scalar = isFinalSigma(scalars, at: index) ? "\u{03C2}" : "\u{03C3}"
-                out.append(contentsOf: String(sigma).utf8)
-            } else if scalar.properties.changesWhenLowercased {
-                out.append(contentsOf: scalar.properties.lowercaseMapping.utf8)
-            } else {
-                out.append(contentsOf: String(scalar).utf8)
+        var text = text
+        return text.withUTF8 { bytes in
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count)
+            var i = 0
+            while i < bytes.count {
+                let byte = bytes[i]
+                if byte < 0x80 {
+                    out.append(byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte)
+                    i += 1
+                    continue
+                }
+                let (value, length) = decodeMultibyteScalar(bytes, at: i)
+                let end = min(i + length, bytes.count)
+                if value == 0x03A3 {
+                    out.append(contentsOf: isFinalSigma(bytes, start: i, end: end) ? [0xCF, 0x82] : [0xCF, 0x83])
+                } else if let scalar = Unicode.Scalar(value), scalar.properties.changesWhenLowercased {
+                    out.append(contentsOf: scalar.properties.lowercaseMapping.utf8)
+                } else {
+                    out.append(contentsOf: bytes[i..<end])
+                }
+                i = end
             }
-            index = scalars.index(after: index)
+            return out
         }
-        return out
     }
 
-    /// CPython's `handle_capital_sigma`: `\p{cased}\p{case-ignorable}* Σ !(\p{case-ignorable}* \p{cased})`.
-    private static func isFinalSigma(_ scalars: String.UnicodeScalarView, at index: String.Index) -> Bool {
-        var before = index
+    /// CPython's `handle_capital_sigma`: `\p{cased}\p{case-ignorable}* Σ !(\p{case-ignorable}* \p{cased})`, for
+    /// the "Σ" at bytes `start..<end` of valid UTF-8 `bytes`.
+    private static func isFinalSigma(_ bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int) -> Bool {
+        var before = start
         var casedBefore = false
-        while before != scalars.startIndex {
-            before = scalars.index(before: before)
-            let properties = scalars[before].properties
+        while before > 0 {
+            before -= 1
+            while before > 0, bytes[before] & 0xC0 == 0x80 { before -= 1 }  // back to the lead byte
+            let properties = scalarProperties(bytes, at: before)
             if !properties.isCaseIgnorable {
                 casedBefore = properties.isCased
                 break
             }
         }
         guard casedBefore else { return false }
-        var after = scalars.index(after: index)
-        while after != scalars.endIndex {
-            let properties = scalars[after].properties
+        var after = end
+        while after < bytes.count {
+            let properties = scalarProperties(bytes, at: after)
             if !properties.isCaseIgnorable { return !properties.isCased }
-            after = scalars.index(after: after)
+            after += bytes[after] < 0x80 ? 1 : decodeMultibyteScalar(bytes, at: after).length
         }
         return true
+    }
+
+    private static func scalarProperties(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> Unicode.Scalar.Properties {
+        let value = bytes[i] < 0x80 ? UInt32(bytes[i]) : decodeMultibyteScalar(bytes, at: i).value
+        return (Unicode.Scalar(value) ?? "\u{FFFD}").properties
     }
 
     // MARK: NLTK WordPunctTokenizer

@@ -103,7 +103,7 @@ private func maxRelativeError(_ ours: [Double], _ reference: [Double]) -> Double
         let texts = [
             "İstanbul İİ", "ΟΔΟΣ ΣΑΣ. ΑΣ\u{301} Σ", "ﬁ ß ẞ Ǆ ǅ", "a\u{301}b \u{301}x", "مرحبا، عالم! ١٢٣ ۴",
             "x\u{200D}y\u{200C}z", "a\u{1C}b\u{85}c\u{A0}d\u{3000}e", "²³ ⅷ Ⅻ ½", "👍🏽ok #tag @x", "क्षत्रिय", "ไทย ภาษา",
-            "日本語のテキスト。", "e\u{0345}Σ", "\u{10428}\u{10400}",
+            "日本語のテキスト。", "e\u{0345}Σ", "\u{10428}\u{10400}", "ΑΣ'Β ΑΣ' Σ.Σ 1Σ ΣΣ Α\u{301}Σ\u{301}",
         ]
         guard let answer = unwrap(Reference.result("reference_dsir.py", DSIRRequest(tokenize: texts),
                                                     as: DSIRAnswer.self)),
