@@ -52,6 +52,8 @@ struct Select: ParsableCommand {
     func validate() throws {
         guard count >= 0 else { throw ValidationError("--count must be 0 or more") }
         guard !pool.isEmpty else { throw ValidationError("give at least one --pool file") }
+        guard buckets >= 1, buckets <= 1 << 40 else { throw ValidationError("--buckets must be in 1...2^40") }
+        guard minWords >= 0 else { throw ValidationError("--min-words must be 0 or more") }
     }
 
     func run() throws {
@@ -77,7 +79,10 @@ struct Select: ParsableCommand {
 
             // Pass 1: the target and raw distributions.
             var targetCounts = DSIRBucketCounts(numBuckets: buckets)
-            try each(target) { document, _ in targetCounts.add(featurizer.features(document.text)) }
+            var targetRejected = 0
+            try each(target, { document, _ in targetCounts.add(featurizer.features(document.text)) },
+                     rejected: { _, _, _ in targetRejected += 1 })
+            if targetRejected > 0 { log.warning("\(targetRejected) target records are not documents: ignored") }
             var rawCounts = DSIRBucketCounts(numBuckets: buckets)
             let budget = DSIRRawBudget.auto.limit(numBuckets: buckets)
             var rejects = try RejectsSink(path: output + ".rejects.jsonl.zst", enabled: true)
