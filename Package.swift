@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Tokenization", targets: ["Tokenization"]),
         .library(name: "Packing", targets: ["Packing"]),
         .library(name: "Shards", targets: ["Shards"]),
+        .library(name: "Selection", targets: ["Selection"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -48,6 +49,9 @@ let package = Package(
             exclude: ["SentencePiece/sentencepiece_model.proto"]
         ),
 
+        // MARK: Select documents like a target: DSIR hashed n-gram importance weights, Gumbel top-k
+        .target(name: "Selection", dependencies: ["CorpusCore", "CorpusIO"]),
+
         // MARK: Shards: Megatron .bin/.idx token files and sidecars, manifest, reader, verifier (docs/shard-format.md)
         .target(name: "Shards", dependencies: ["CorpusCore", "CorpusIO"]),
 
@@ -59,7 +63,7 @@ let package = Package(
 
         // MARK: The CLI: parses arguments and calls the library, nothing else
         .executableTarget(name: "ptk", dependencies: [
-            "Pipeline", "CorpusIO", "CorpusCore", "Planning", "Tokenization", "Packing", "Shards",
+            "Pipeline", "CorpusIO", "CorpusCore", "Planning", "Tokenization", "Packing", "Shards", "Selection",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -75,6 +79,7 @@ let package = Package(
         .testTarget(name: "PlanningTests", dependencies: ["ReferenceSupport", "Planning", "CorpusCore"]),
         .testTarget(name: "ShardsTests", dependencies: ["ReferenceSupport", "Shards", "CorpusIO", "CorpusCore"]),
         .testTarget(name: "PackingTests", dependencies: ["ReferenceSupport", "Packing", "Shards", "Tokenization", "CorpusCore"]),
+        .testTarget(name: "SelectionTests", dependencies: ["ReferenceSupport", "Selection", "CorpusCore"]),
         .testTarget(name: "TokenizationTests", dependencies: ["ReferenceSupport", "Tokenization", "CorpusCore"]),
     ],
     swiftLanguageModes: [.v6]

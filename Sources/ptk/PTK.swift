@@ -13,7 +13,7 @@ struct PTK: ParsableCommand {
         abstract: "PretrainKit: raw text → training-ready data for (continual) pretraining.",
         version: PretrainKit.version,
         subcommands: [Run.self, Demo.self, Stats.self, Steps.self, Encode.self, Decode.self, Tokenize.self, Pack.self,
-                      Verify.self, Inspect.self, Plan.self, Bench.self]
+                      Select.self, Verify.self, Inspect.self, Plan.self, Bench.self]
     )
 }
 
