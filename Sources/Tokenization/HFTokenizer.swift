@@ -122,7 +122,7 @@ public struct HFTokenizer: Sendable {
         } catch {
             throw .malformedJSON(path: path, jsonPath: "$", reason: "\(error)")
         }
-        let reader = HFJSONReader(path: path)
+        let reader = HFJSONReader(path: path, source: data)
         let root = try reader.object(object, at: "$")
         let normalizer = try reader.normalizer(root["normalizer"], at: "normalizer")
         let preTokenizer = try reader.preTokenizer(root["pre_tokenizer"], at: "pre_tokenizer")

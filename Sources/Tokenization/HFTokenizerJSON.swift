@@ -6,6 +6,8 @@ import Foundation
 /// Typed access to the parsed JSON with the file path and JSON path in every error.
 struct HFJSONReader {
     let path: String
+    /// The file's bytes, for what `JSONSerialization` loses (the exact text of Unigram scores).
+    var source: Data? = nil
 
     func malformed(_ jsonPath: String, _ reason: String) -> TokenizerError {
         .malformedJSON(path: path, jsonPath: jsonPath, reason: reason)
@@ -193,11 +195,16 @@ struct HFJSONReader {
         let entries = try array(object["vocab"], at: vocabPath)
         var vocab: [(token: String, score: Double)] = []
         vocab.reserveCapacity(entries.count)
+        // Scores as tokenizers reads them (serde_json, not correctly rounded): from their text in the file.
+        let texts = source.flatMap { UnigramScoreTexts.scan([UInt8]($0)) }
+        let scoreTexts = texts?.count == entries.count ? texts : nil
         for (index, entry) in entries.enumerated() {
             let entryPath = "\(vocabPath)[\(index)]"
             let pair = try array(entry, at: entryPath)
             guard pair.count == 2 else { throw malformed(entryPath, "expected [piece, score]") }
-            vocab.append((try string(pair[0], at: entryPath + "[0]"), try number(pair[1], at: entryPath + "[1]")))
+            let value = try number(pair[1], at: entryPath + "[1]")
+            let score = scoreTexts.flatMap { SerdeJSONFloat.parsed(text: $0[index]) } ?? value
+            vocab.append((try string(pair[0], at: entryPath + "[0]"), score))
         }
         guard !isNull(object["unk_id"]) else {
             throw unsupported(jsonPath + ".unk_id", "Unigram without unk_id (tokenizers fails on unknown characters)")
