@@ -35,7 +35,7 @@ public struct RankPackReport: Sendable, Equatable, Codable {
     public var withoutURL = 0
     public var badURL = 0
     public var cooldownDocuments = 0
-    public var files: [OutputEntry]
+    public var files: [FileEntry]
 
     /// `packed 1,204 documents into 310 windows of 2048: 0.4% padding, 12 documents split; cooldown: …`
     public var summaryLine: String {
@@ -264,7 +264,7 @@ extension Runner {
 
         // Publish: remove this task's stale shards, move the new ones in, checksum them.
         let fm = FileManager.default
-        var entries: [OutputEntry] = []
+        var entries: [FileEntry] = []
         for set in sets {
             let finalFolder = "\(outputFolder)/\(set)"
             for name in (try? fm.contentsOfDirectory(atPath: finalFolder)) ?? [] where name.hasPrefix(stem + "-") {
@@ -275,13 +275,11 @@ extension Runner {
             try fm.createDirectory(atPath: finalFolder, withIntermediateDirectories: true)
             for name in names.sorted() {
                 try fm.moveItem(atPath: "\(built)/\(name)", toPath: "\(finalFolder)/\(name)")
-                let path = "\(finalFolder)/\(name)"
-                entries.append(OutputEntry(path: "\(set)/\(name)", bytes: fileSize(path), sha256: try sha256(ofFile: path)))
+                entries.append(try FileEntry.make(folder: outputFolder, relativePath: "\(set)/\(name)"))
             }
         }
         try? fm.removeItem(atPath: shardRoot)
-        entries.append(OutputEntry(path: "documents/\(stem).jsonl.zst", bytes: fileSize(documentsPath),
-                                   sha256: try sha256(ofFile: documentsPath)))
+        entries.append(try FileEntry.make(folder: outputFolder, relativePath: "documents/\(stem).jsonl.zst"))
         report.files = entries
         return report
     }
@@ -307,7 +305,7 @@ extension Runner {
             withoutURL += pack.withoutURL
             badURL += pack.badURL
             cooldownDocuments += pack.cooldownDocuments
-            files += report.outputs.map { FileEntry(path: $0.path, bytes: $0.bytes, sha256: $0.sha256) }
+            files += report.outputs
         }
         let spec = context.spec
         let preparer = context.preparer

@@ -1,6 +1,7 @@
 import CorpusCore
 import CorpusIO
 import Foundation
+import Shards
 
 /// What one input file contributed: counts per stage, the ledger, statistics of what was written, and the
 /// file's own problem if it ended early. Written beside the part files, it lets an interrupted task resume.
@@ -22,12 +23,8 @@ public struct InputProblemEntry: Sendable, Equatable, Codable {
     public var error: String
 }
 
-/// One output file with its size and checksum.
-public struct OutputEntry: Sendable, Equatable, Codable {
-    public var path: String
-    public var bytes: Int64
-    public var sha256: String
-}
+/// One output file with its size and checksum: the same entry a packed folder's manifest lists.
+public typealias OutputEntry = FileEntry
 
 /// The summary of one task (rank): what it read, kept, wrote and rejected.
 public struct RankReport: Sendable, Equatable, Codable {

@@ -2,6 +2,7 @@ import CorpusCore
 import CorpusIO
 import Foundation
 import Packing
+import Shards
 import Synchronization
 import Tokenization
 
@@ -362,7 +363,7 @@ public struct Runner: Sendable {
             for index in indices { try joined.appendRawContents(ofFile: partStem(index) + suffix) }
             try joined.commit()
             let relative = String(path.dropFirst(outputFolder.count + 1))
-            entries.append(OutputEntry(path: relative, bytes: fileSize(path), sha256: try sha256(ofFile: path)))
+            entries.append(try FileEntry.make(folder: outputFolder, relativePath: relative))
         }
         return entries
     }
