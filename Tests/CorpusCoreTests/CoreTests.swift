@@ -153,3 +153,13 @@ struct ScriptProfileTests {
         }
     }
 }
+
+@Test("orderedParallelMap equals the sequential map for any count and thread count")
+func orderedParallelMapKeepsOrder() {
+    for count in [0, 1, 2, 7, 64, 1000] {
+        for threads in [1, 2, 3, 16] {
+            let mapped = orderedParallelMap(count: count, threads: threads) { String($0 * 31 % 17) }
+            #expect(mapped == (0..<count).map { String($0 * 31 % 17) }, "count \(count), threads \(threads)")
+        }
+    }
+}

@@ -336,20 +336,12 @@ public struct Runner: Sendable {
                           output: output, tokens: pack == nil ? data.tokensWritten : packedTokens, inputError: problem)
     }
 
-    /// Prepares documents for packing on up to `innerThreads` threads; results in input order.
+    /// Prepares documents for packing on up to `innerThreads` threads (one per 64 documents at most); results
+    /// in input order.
     private func prepareInParallel(_ documents: [Document], preparer: DocumentPreparer) -> [PreparedDocument?] {
-        let results = Mutex<[PreparedDocument?]>([PreparedDocument?](repeating: nil, count: documents.count))
-        let workers = min(innerThreads, max(1, documents.count / 64))
-        let step = (documents.count + workers - 1) / workers
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            let range = (w * step)..<min(documents.count, (w + 1) * step)
-            guard !range.isEmpty else { return }
-            let local = range.map { i in
-                preparer.prepare(documents[i], key: documents[i].origin.map { "\($0.file):\($0.line)" } ?? documents[i].id)
-            }
-            results.withLock { all in for (k, i) in range.enumerated() { all[i] = local[k] } }
+        orderedParallelMap(count: documents.count, threads: min(innerThreads, max(1, documents.count / 64))) { i in
+            preparer.prepare(documents[i], key: documents[i].origin.map { "\($0.file):\($0.line)" } ?? documents[i].id)
         }
-        return results.withLock { $0 }
     }
 
     /// Threads each file's worker may use for tokenizing: the cores the files do not occupy.
