@@ -125,23 +125,19 @@ struct Tokenize: ParsableCommand {
                 let encoded = enc.encodeOrdinaryBatch(texts, threads: threads)
                 let batchIDs = ids
                 let chunks = max(1, min(threads, batchIDs.count))
-                var parts = [[UInt8]](repeating: [], count: chunks)
-                parts.withUnsafeMutableBufferPointer { out in
-                    nonisolated(unsafe) let slots = out
-                    DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                        var writer = JSONWriter(capacity: 1 << 20)
-                        for i in (batchIDs.count * c / chunks)..<(batchIDs.count * (c + 1) / chunks) {
-                            writer.raw("{\"id\":")
-                            writer.string(batchIDs[i])
-                            writer.raw(",\"ids\":[")
-                            for (k, t) in encoded[i].enumerated() {
-                                if k > 0 { writer.raw(",") }
-                                writer.integer(t)
-                            }
-                            writer.raw("]}\n")
+                let parts = orderedParallelMap(count: chunks, threads: chunks) { c in
+                    var writer = JSONWriter(capacity: 1 << 20)
+                    for i in (batchIDs.count * c / chunks)..<(batchIDs.count * (c + 1) / chunks) {
+                        writer.raw("{\"id\":")
+                        writer.string(batchIDs[i])
+                        writer.raw(",\"ids\":[")
+                        for (k, t) in encoded[i].enumerated() {
+                            if k > 0 { writer.raw(",") }
+                            writer.integer(t)
                         }
-                        slots[c] = writer.bytes
+                        writer.raw("]}\n")
                     }
+                    return writer.bytes
                 }
                 for part in parts { try sink.write(part) }
                 tokens += encoded.reduce(0) { $0 + $1.count }
