@@ -11,6 +11,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_common import best  # noqa: E402  (same folder)
+import reference_tokenizer  # noqa: E402
 
 
 def main():
@@ -20,10 +21,7 @@ def main():
 
     with open(request["jsonl"], encoding="utf-8") as f:
         texts = [json.loads(line)["text"] for line in f if line.strip()]
-    tok = tokenizers.Tokenizer.from_file(request["tokenizer"])
-    tok.encode_special_tokens = True
-    tok.no_truncation()  # BERT files set truncation and padding (e.g. 128 tokens); ptk applies neither
-    tok.no_padding()
+    tok = reference_tokenizer.load_as_ptk(request["tokenizer"])
     ids, seconds_1 = best(lambda: [tok.encode(t, add_special_tokens=False).ids for t in texts])
     _, seconds_n = best(lambda: tok.encode_batch(texts, add_special_tokens=False))
     json.dump({"seconds_1": seconds_1, "seconds_n": seconds_n, "tokens": sum(len(x) for x in ids),

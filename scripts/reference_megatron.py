@@ -28,6 +28,8 @@ import os
 import sys
 import warnings
 
+import reference_tokenizer
+
 LIMIT = 20
 
 
@@ -46,12 +48,8 @@ def check(request):
     warnings.filterwarnings("ignore")  # megatron-core warns that Transformer Engine and Apex are missing
     import numpy as np
     from megatron.core.datasets.indexed_dataset import IndexedDataset
-    from tokenizers import Tokenizer
 
-    tokenizer = Tokenizer.from_file(tokenizer_path)
-    tokenizer.encode_special_tokens = True
-    tokenizer.no_padding()  # a file may configure both (all-MiniLM: 128); packing never pads or cuts text
-    tokenizer.no_truncation()
+    tokenizer = reference_tokenizer.load_as_ptk(tokenizer_path)
     texts = [tokenizer.encode(d["text"], add_special_tokens=False).ids for d in documents]
 
     seq_len, strategy = int(manifest["seq_len"]), manifest.get("strategy")

@@ -37,6 +37,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import tokenizers  # noqa: E402
 from reference_corpus import stdlib_texts  # noqa: E402  (same folder)
+import reference_tokenizer  # noqa: E402
 
 FIXTURES = ["mistral-legacy", "mistral-metaspace", "mistral-split-unk", "mistral-added"]
 
@@ -113,18 +114,18 @@ def fixture(name):
                                                                     versions)
     target = os.path.join(root, name, "tokenizer.json")
     if not os.path.exists(target):
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        partial = target + f".{os.getpid()}.partial"
-        with open(partial, "w", encoding="utf-8") as handle:
-            handle.write(build(name))
-        os.replace(partial, target)  # atomic: a concurrent reader never sees half a file
+        text = build(name)
+
+        def write(partial):
+            with open(partial, "w", encoding="utf-8") as handle:
+                handle.write(text)
+
+        reference_tokenizer.publish(target, write)
     return target
 
 
 def load(name):
-    tok = tokenizers.Tokenizer.from_file(fixture(name))
-    tok.encode_special_tokens = True
-    return tok
+    return reference_tokenizer.load_as_ptk(fixture(name))
 
 
 def main():

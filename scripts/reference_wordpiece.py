@@ -26,6 +26,7 @@ import tokenizers
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from reference_corpus import stdlib_texts  # noqa: E402  (same real-text sample as the byte-level tests)
+import reference_tokenizer  # noqa: E402
 
 
 def fixtures():
@@ -38,11 +39,7 @@ def load(name):
     paths = fixtures()
     if name not in paths:
         sys.exit(f"unknown fixture {name}: known {sorted(paths)}")
-    tok = tokenizers.Tokenizer.from_file(paths[name])
-    tok.no_truncation()
-    tok.no_padding()
-    tok.encode_special_tokens = True
-    return tok
+    return reference_tokenizer.load_as_ptk(paths[name])
 
 
 def component_tokenizer(component):
