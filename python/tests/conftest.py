@@ -8,7 +8,9 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 PYTHON_DIR = os.path.dirname(HERE)
 ROOT = os.path.dirname(PYTHON_DIR)
-for path in (PYTHON_DIR, HERE):
+# scripts/ as well: reference_megatron.py, loaded from its file by test_megatron.py, imports its neighbours there
+# (as it does when run as a script, its folder being first on the path).
+for path in (os.path.join(ROOT, "scripts"), PYTHON_DIR, HERE):
     if path not in sys.path:
         sys.path.insert(0, path)
 
