@@ -25,6 +25,7 @@ let package = Package(
     targets: [
         // MARK: C libraries from Debian -dev packages (libzstd-dev, zlib1g-dev, libpcre2-dev)
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
 
@@ -36,7 +37,7 @@ let package = Package(
 
         // MARK: Stages, recipes, runner, accounting, demo
         .target(name: "Pipeline", dependencies: [
-            "CorpusCore", "CorpusIO", "Tokenization", "Packing", "Shards",
+            "CorpusCore", "CorpusIO", "Tokenization", "Packing", "Shards", "Selection",
             .product(name: "Yams", package: "Yams"),
         ]),
 
@@ -50,7 +51,7 @@ let package = Package(
         ),
 
         // MARK: Select documents like a target: DSIR hashed n-gram importance weights, Gumbel top-k
-        .target(name: "Selection", dependencies: ["CorpusCore", "CorpusIO"]),
+        .target(name: "Selection", dependencies: ["CorpusCore", "CorpusIO", "Tokenization", "COpenSSL"]),
 
         // MARK: Shards: Megatron .bin/.idx token files and sidecars, manifest, reader, verifier (docs/shard-format.md)
         .target(name: "Shards", dependencies: ["CorpusCore", "CorpusIO"]),

@@ -4,6 +4,7 @@ import CorpusIO
 import Foundation
 import Pipeline
 import Planning
+import Selection
 import Tokenization
 
 @main
@@ -35,7 +36,8 @@ func reportFailure(_ error: any Error, log: Log) -> ExitCode {
     if let exit = error as? ExitCode { return exit }
     log.error("\(error)")
     switch error {
-    case is RecipeError, is InputError, is PlanningError, is ScheduleError, is TokenizerError: return ExitCode(2)
+    case is RecipeError, is InputError, is PlanningError, is ScheduleError, is TokenizerError, is SelectionError:
+        return ExitCode(2)
     case let run as RunError:
         if case .ledger = run { return ExitCode(3) }
         return ExitCode(1)
@@ -208,7 +210,7 @@ struct Steps: ParsableCommand {
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks against reference tools, measured in the same run.",
-        subcommands: [BenchIO.self, BenchTokenize.self, BenchPack.self])
+        subcommands: [BenchIO.self, BenchTokenize.self, BenchPack.self, BenchSelect.self])
 }
 
 struct BenchIO: ParsableCommand {
