@@ -179,8 +179,8 @@ public struct MixtureRun {
             log("\(source.name): \(tallies[i].documents) documents, \(tallies[i].tokens) tokens; budget "
                 + "\(requested[i]) tokens, \(chosen[i].count) documents chosen")
         }
-        try rejects.close()
         let budgets = try plan.budgets(available: tallies.map(\.tokens), allowShort: options.allowShort)
+        try rejects.close()
 
         // Pass 3: copy the chosen records of the shared sources.
         for (i, source) in sources.enumerated() where !plan.isWhole(i) {
