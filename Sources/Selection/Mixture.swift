@@ -29,6 +29,8 @@ public enum MixtureError: Error, Equatable, Sendable, CustomStringConvertible {
     case sourceTooSmall(source: String, available: Int, budget: Int)
     /// The copy pass did not see what the counting pass saw.
     case inputChanged(source: String, detail: String)
+    /// A caller gave a different number of token counts than there are sources.
+    case sourceCountMismatch(sources: Int, counts: Int)
 
     public var description: String {
         switch self {
@@ -47,6 +49,7 @@ public enum MixtureError: Error, Equatable, Sendable, CustomStringConvertible {
             "source '\(source)' holds \(available) tokens, fewer than its budget of \(budget) "
                 + "(allow it to be short to take it whole)"
         case let .inputChanged(source, detail): "the input of source '\(source)' changed during the run: \(detail)"
+        case let .sourceCountMismatch(sources, counts): "\(counts) token counts for \(sources) sources"
         }
     }
 }
@@ -99,8 +102,11 @@ public struct MixturePlan: Sendable, Equatable {
     /// Whether source `i` is taken whole (no share, anchored mode).
     public func isWhole(_ i: Int) -> Bool { shares[i] == nil }
 
-    /// The budgets before any source's size is known: `totalTokens` mode only (the anchored mode needs the
-    /// whole sources' tokens: `budgets(anchorTokens:)`).
+    /// The requested budgets: N · share apportioned (total mode), or round(anchorTokens · share / (1 − Σ shares))
+    /// for shared sources and 0 for whole ones, whose budget is what they hold (anchored mode; `anchorTokens` is
+    /// the whole sources' tokens together, ignored in total mode).
+    ///
+    /// - Throws: `.emptyAnchor` in anchored mode when `anchorTokens` is 0.
     public func requestedBudgets(anchorTokens: Int) throws(MixtureError) -> [Int] {
         if let totalTokens {
             return Self.apportion(total: totalTokens, shares: shares.map { $0 ?? 0 })
@@ -108,14 +114,18 @@ public struct MixturePlan: Sendable, Equatable {
         guard anchorTokens > 0 else { throw .emptyAnchor }
         let sum = shares.reduce(0.0) { $0 + ($1 ?? 0) }
         let output = Double(anchorTokens) / (1 - sum)
-        return shares.map { share in share.map { Int((output * $0).rounded()) } ?? anchorTokens }
+        return shares.map { share in share.map { Int((output * $0).rounded()) } ?? 0 }
     }
 
     /// The final budgets given every source's available tokens; a whole source's budget is its available tokens.
     ///
     /// - Throws: `.sourceTooSmall` for the first source holding fewer tokens than its budget, unless
-    ///   `allowShort` (then its budget is what it holds), `.emptyAnchor` when the whole sources hold no tokens.
+    ///   `allowShort` (then its budget is what it holds), `.emptyAnchor` when the whole sources hold no tokens,
+    ///   `.sourceCountMismatch` unless `available` has one count per source.
     public func budgets(available: [Int], allowShort: Bool) throws(MixtureError) -> [Int] {
+        guard available.count == shares.count else {
+            throw .sourceCountMismatch(sources: shares.count, counts: available.count)
+        }
         let anchor = zip(shares, available).reduce(0) { $0 + ($1.0 == nil ? $1.1 : 0) }
         var budgets = try requestedBudgets(anchorTokens: anchor)
         for i in budgets.indices {
@@ -130,9 +140,12 @@ public struct MixturePlan: Sendable, Equatable {
         return budgets
     }
 
-    /// Integer parts of total · share that add up to `total` exactly: floors, then one more token to the largest
-    /// remainders (ties: the earlier source). `apportion(total: 10, shares: [0.5, 0.25, 0.25]) == [5, 3, 2]`…
-    /// with remainders 0, 0.5, 0.5 the first tie goes to the earlier source.
+    /// Integer parts of total · share / Σ shares that add up to `total` exactly: the floors, then one more token
+    /// each to the largest remainders (ties: the earlier source). Hamilton's largest-remainder method.
+    ///
+    /// ```swift
+    /// MixturePlan.apportion(total: 10, shares: [0.5, 0.25, 0.25])   // [5, 3, 2]: remainders 0, .5, .5
+    /// ```
     static func apportion(total: Int, shares: [Double]) -> [Int] {
         let sum = shares.reduce(0, +)
         guard sum > 0 else { return shares.map { _ in 0 } }

@@ -153,7 +153,7 @@ public struct MixtureRun {
         // Pass 1: the sources taken whole, straight to their work files.
         for (i, source) in sources.enumerated() where plan.isWhole(i) {
             let sink = try OutputFile(path: workPath(i), compression: .zstd, level: 1)
-            try countPass(source, tally: &tallies[i], rejects: &rejects) { records, counts in
+            try countPass(source, tally: &tallies[i], rejects: &rejects, keepRecords: true) { records, counts in
                 for (record, tokens) in zip(records, counts) { try writeWorkLine(sink, tokens: tokens, record: record) }
             }
             try sink.commit()
@@ -168,7 +168,7 @@ public struct MixtureRun {
             var sampler = BudgetSampler(budget: requested[i])
             let base = MixtureKey.base(seed: options.seed, source: source.name)
             var position = 0
-            try countPass(source, tally: &tallies[i], rejects: &rejects) { _, counts in
+            try countPass(source, tally: &tallies[i], rejects: &rejects, keepRecords: false) { _, counts in
                 for tokens in counts {
                     sampler.offer(MixtureCandidate(key: MixtureKey.key(base: base, position: position),
                                                    position: position, tokens: tokens))
@@ -273,8 +273,9 @@ public struct MixtureRun {
     }
 
     /// Reads a source, counting tokens batch by batch; `body` gets each batch's records and token counts.
+    /// `keepRecords == false` hands `body` no records (a sampled source needs only the counts).
     private func countPass(_ source: MixtureSourceSpec, tally: inout Tally, rejects: inout RejectsFile,
-                           _ body: ([[UInt8]], [Int]) throws -> Void) throws {
+                           keepRecords: Bool, _ body: ([[UInt8]], [Int]) throws -> Void) throws {
         var texts: [String] = []
         var records: [[UInt8]] = []
         var textBytes = 0
@@ -296,7 +297,7 @@ public struct MixtureRun {
         try readSource(source, documents: { document, record in
             tally2.documents += 1
             texts.append(document.text)
-            records.append(Array(record))
+            if keepRecords { records.append(Array(record)) }
             textBytes += document.text.utf8.count
             if texts.count >= options.batchDocuments || textBytes >= 32 << 20 { try flush() }
         }, rejected: { problem, origin, record in
