@@ -227,6 +227,8 @@ public struct BudgetSampler: Sendable {
     private var heapTokens = 0
     public private(set) var offered = 0
     public private(set) var offeredTokens = 0
+    /// Candidates held now: at most the chosen documents + 1.
+    public var held: Int { heap.count }
 
     public init(budget: Int) { self.budget = max(0, budget) }
 

@@ -78,6 +78,14 @@ public struct MixtureManifest: Codable, Sendable, Equatable {
         public var tokens: Int
     }
 
+    public struct Rejects: Codable, Sendable, Equatable {
+        public var path: String
+        public var bytes: Int64
+        public var sha256: String
+        /// Records that are not documents, over every source.
+        public var records: Int
+    }
+
     public struct Tokenizer: Codable, Sendable, Equatable {
         public var path: String
         public var sha256: String
@@ -92,7 +100,7 @@ public struct MixtureManifest: Codable, Sendable, Equatable {
     public var tokenizer: Tokenizer
     public var sources: [Source]
     public var output: Output
-    public var rejects: Output
+    public var rejects: Rejects
 
     /// Pretty, sorted keys, snake_case: the same run gives the same bytes.
     public func jsonBytes() throws -> [UInt8] {
@@ -263,7 +271,7 @@ public struct MixtureRun {
             output: .init(path: "mix.jsonl.zst", bytes: fileSize(outputPath), sha256: try sha256(ofFile: outputPath),
                           documents: written.reduce(0) { $0 + $1.documents }, tokens: totalTokens),
             rejects: .init(path: "rejects.jsonl.zst", bytes: fileSize(rejects.path),
-                           sha256: try sha256(ofFile: rejects.path), documents: rejects.count, tokens: 0))
+                           sha256: try sha256(ofFile: rejects.path), records: rejects.count))
         try OutputFile.atomicWrite(path: folder + "/manifest.json", contents: try manifest.jsonBytes())
         return manifest
     }

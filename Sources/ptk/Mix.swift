@@ -133,7 +133,7 @@ struct Mix: ParsableCommand {
                 for problem in s.problems { log.warning("\(s.name): \(problem)") }
             }
             log.info("\(manifest.output.documents) documents, \(manifest.output.tokens) tokens → "
-                     + "\(output)/mix.jsonl.zst; \(manifest.rejects.documents) rejected")
+                     + "\(output)/mix.jsonl.zst; \(manifest.rejects.records) rejected")
         } catch let error as ValidationError {
             throw error
         } catch {

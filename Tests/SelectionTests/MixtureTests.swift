@@ -108,6 +108,7 @@ import Testing
             let chosen = sampler.chosen()
             #expect(chosen.map(\.position) == Self.oracle(candidates, budget: budget), "round \(round)")
             #expect(sampler.offeredTokens == total && sampler.offered == count)
+            #expect(sampler.held <= chosen.count + 1, "memory: the chosen documents and one more")
             // Within half a document (the largest) of the budget, unless the source is smaller than it.
             let got = chosen.reduce(0) { $0 + $1.tokens }
             let largest = candidates.map(\.tokens).max() ?? 0
@@ -243,7 +244,7 @@ import Testing
         let target = manifest.sources[0], replay = manifest.sources[1]
         #expect(target.documentsRead == 41 && target.documentsRejected == 1 && target.documentsChosen == 40)
         #expect(replay.documentsRead == 400 && replay.documentsRejected == 0)
-        #expect(manifest.rejects.documents == 1)
+        #expect(manifest.rejects.records == 1)
         let lines = try corpus.lines("a/mix.jsonl.zst")
         #expect(lines.count == manifest.output.documents)
         let tokens = try lines.map { line -> (String, Int) in
