@@ -182,4 +182,28 @@ struct MixCLITests {
         let b = try #require(try Self.sources(try Self.manifest("\(s.path)/b/manifest.json"))["target"])
         #expect(Self.int(b["tokens_available"]) == Self.int(a["tokens_available"]) + 60)
     }
+
+    @Test("a source of several files (a list, a glob, gzip) is one source: positions run over its files")
+    func severalFiles() throws {
+        let s = try Scratch()
+        try Self.corpus(s)
+        let split = try PTK.runShell("""
+            mkdir -p parts && head -n 200 replay.jsonl > parts/a.jsonl && tail -n +201 replay.jsonl > parts/b.jsonl \
+            && gzip parts/b.jsonl && head -n 10 target.jsonl > t1.jsonl && tail -n +11 target.jsonl > t2.jsonl
+            """, in: s.path)
+        #expect(split.status == 0, "\(split.stderr)")
+        let one = try PTK.run(["mix", "--tokenizer", "tok.json", "--source", "target=target.jsonl",
+                               "--source", "replay=replay.jsonl", "--share", "replay=0.25", "--output", "one", "-q"],
+                              in: s.path)
+        let many = try PTK.run(["mix", "--tokenizer", "tok.json", "--source", "target=t1.jsonl,t2.jsonl",
+                                "--source", "replay=parts/*", "--share", "replay=0.25", "--output", "many", "-q"],
+                               in: s.path)
+        #expect(one.status == 0 && many.status == 0, "\(one.stderr)\(many.stderr)")
+        // The same documents in the same order: the same choice and the same output.
+        #expect(try Self.lines("\(s.path)/one/mix.jsonl.zst") == Self.lines("\(s.path)/many/mix.jsonl.zst"))
+        let sources = try Self.sources(try Self.manifest("\(s.path)/many/manifest.json"))
+        let files = try #require(sources["replay"]?["files"] as? [[String: Any]])
+        #expect(files.compactMap { $0["path"] as? String } == ["parts/a.jsonl", "parts/b.jsonl.gz"])
+        #expect(Self.int(sources["target"]?["documents_read"]) == 61)
+    }
 }
