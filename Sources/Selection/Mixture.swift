@@ -349,7 +349,10 @@ public struct MixtureInterleave: Sendable {
         var mix = MixtureInterleave(totals: records.map { (tokens: $0.reduce(0, +), documents: $0.count) })
         var cursor = Array(repeating: 0, count: records.count)
         var out: [(source: Int, index: Int)] = []
-        while let s = mix.next(heads: records.indices.map { cursor[$0] < records[$0].count ? records[$0][cursor[$0]] : nil }) {
+        func heads() -> [Int?] {
+            records.indices.map { cursor[$0] < records[$0].count ? records[$0][cursor[$0]] : nil }
+        }
+        while let s = mix.next(heads: heads()) {
             out.append((s, cursor[s]))
             cursor[s] += 1
         }

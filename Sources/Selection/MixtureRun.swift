@@ -292,8 +292,9 @@ public struct MixtureRun {
             guard !texts.isEmpty else { return }
             var counts = countTokens(texts)
             guard counts.count == texts.count else {
-                throw MixtureError.inputChanged(source: source.name,
-                                                detail: "the token counter returned \(counts.count) counts for \(texts.count) texts")
+                throw MixtureError.inputChanged(
+                    source: source.name,
+                    detail: "the token counter returned \(counts.count) counts for \(texts.count) texts")
             }
             if options.countEOS { counts = counts.map { $0 + 1 } }
             tally2.tokens += counts.reduce(0, +)
@@ -422,7 +423,11 @@ private final class WorkFileReader {
                 start = 0
             }
             let n = try source.read(into: chunk)
-            if n == 0 { ended = true } else { buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<n])) }
+            if n == 0 {
+                ended = true
+            } else {
+                buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<n]))
+            }
         }
     }
 }

@@ -120,7 +120,9 @@ import Testing
     @Test("the doc-comment example")
     func example() {
         var sampler = BudgetSampler(budget: 10)
-        for (i, t) in [4, 4, 4, 4].enumerated() { sampler.offer(MixtureCandidate(key: UInt64(i), position: i, tokens: t)) }
+        for (i, t) in [4, 4, 4, 4].enumerated() {
+            sampler.offer(MixtureCandidate(key: UInt64(i), position: i, tokens: t))
+        }
         #expect(sampler.chosen().map(\.position) == [0, 1])
         var over = BudgetSampler(budget: 11)
         for (i, t) in [4, 4, 4, 4].enumerated() { over.offer(MixtureCandidate(key: UInt64(i), position: i, tokens: t)) }
@@ -133,7 +135,9 @@ import Testing
         let c = MixtureKey.base(seed: 1, source: "code")
         #expect(a == MixtureKey.base(seed: 1, source: "replay"))
         #expect(a != b && a != c)
-        let order = { (base: UInt64) in (0..<50).sorted { MixtureKey.key(base: base, position: $0) < MixtureKey.key(base: base, position: $1) } }
+        let order = { (base: UInt64) in
+            (0..<50).sorted { MixtureKey.key(base: base, position: $0) < MixtureKey.key(base: base, position: $1) }
+        }
         #expect(order(a) != order(b))
         #expect(order(a) != Array(0..<50))
     }
@@ -196,12 +200,14 @@ import Testing
             var random = SeededRandom(seed: 3)
             var target = ""
             for i in 0..<40 {
-                target += "{\"id\":\"t\(i)\",\"text\":\"\(String(repeating: "de ", count: 1 + Int(random.next() % 50)))\"}\n"
+                let text = String(repeating: "de ", count: 1 + Int(random.next() % 50))
+                target += "{\"id\":\"t\(i)\",\"text\":\"\(text)\"}\n"
                 if i == 20 { target += "{\"id\":\"broken\",\"text\":\n" }
             }
             var replay = ""
             for i in 0..<400 {
-                replay += "{\"id\":\"r\(i)\", \"text\":\"\(String(repeating: "en ", count: 1 + Int(random.next() % 50)))\"}\n"
+                let text = String(repeating: "en ", count: 1 + Int(random.next() % 50))
+                replay += "{\"id\":\"r\(i)\", \"text\":\"\(text)\"}\n"
             }
             try target.write(toFile: folder + "/target.jsonl", atomically: true, encoding: .utf8)
             try replay.write(toFile: folder + "/replay.jsonl", atomically: true, encoding: .utf8)
@@ -216,8 +222,8 @@ import Testing
             options.totalTokens = total
             options.batchDocuments = batch
             let sources = zip(["target", "replay"], shares).map { name, share in
-                MixtureSourceSpec(name: name, files: [InputFile(path: "\(folder)/\(name).jsonl", displayPath: "\(name).jsonl",
-                                                                kind: .jsonl)], share: share)
+                let file = InputFile(path: "\(folder)/\(name).jsonl", displayPath: "\(name).jsonl", kind: .jsonl)
+                return MixtureSourceSpec(name: name, files: [file], share: share)
             }
             // Bytes as tokens.
             return try MixtureRun(sources: sources, options: options) { $0.map { $0.utf8.count } }
@@ -226,7 +232,8 @@ import Testing
 
         func lines(_ path: String) throws -> [String] {
             var out: [String] = []
-            var reader = DocumentReader(file: InputFile(path: "\(folder)/\(path)", kind: .jsonl), options: ReadOptions())
+            let file = InputFile(path: "\(folder)/\(path)", kind: .jsonl)
+            var reader = DocumentReader(file: file, options: ReadOptions())
             _ = try reader.forEach { event in
                 if case let .document(_, record) = event { out.append(String(decoding: record, as: UTF8.self)) }
             }
