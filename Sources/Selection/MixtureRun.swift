@@ -188,7 +188,6 @@ public struct MixtureRun {
                 + "\(requested[i]) tokens, \(chosen[i].count) documents chosen")
         }
         let budgets = try plan.budgets(available: tallies.map(\.tokens), allowShort: options.allowShort)
-        try rejects.close()
 
         // Pass 3: copy the chosen records of the shared sources.
         for (i, source) in sources.enumerated() where !plan.isWhole(i) {
@@ -210,6 +209,17 @@ public struct MixtureRun {
                                                 + "when counting, \(documents) when copying")
             }
             try sink.commit()
+        }
+
+        // The inputs' checksums, before anything is published: a failure here leaves the previous output whole.
+        var inputFiles: [[MixtureManifest.InputFileEntry]] = []
+        for source in sources {
+            var files: [MixtureManifest.InputFileEntry] = []
+            for file in source.files {
+                files.append(.init(path: file.displayPath, bytes: fileSize(file.path),
+                                   sha256: options.checksumInputs ? try sha256(ofFile: file.path) : nil))
+            }
+            inputFiles.append(files)
         }
 
         // Merge the work files into the output.
@@ -236,24 +246,20 @@ public struct MixtureRun {
             emitted[s].documents += 1
             heads[s] = try readers[s].next()
         }
-        try output.commit()
         for i in sources.indices where emitted[i] != written[i] {
             throw MixtureError.inputChanged(source: sources[i].name, detail: "the work file holds \(emitted[i]) "
                                             + "(tokens, documents), \(written[i]) expected")
         }
+        try rejects.close()
+        try output.commit()
 
         // The manifest.
         let totalTokens = written.reduce(0) { $0 + $1.tokens }
         var entries: [MixtureManifest.Source] = []
         for (i, source) in sources.enumerated() {
-            var files: [MixtureManifest.InputFileEntry] = []
-            for file in source.files {
-                files.append(.init(path: file.displayPath, bytes: fileSize(file.path),
-                                   sha256: options.checksumInputs ? try sha256(ofFile: file.path) : nil))
-            }
             let requestedBudget = requested[i]
             entries.append(MixtureManifest.Source(
-                name: source.name, files: files, takenWhole: plan.isWhole(i), shareRequested: source.share,
+                name: source.name, files: inputFiles[i], takenWhole: plan.isWhole(i), shareRequested: source.share,
                 shareRealized: totalTokens > 0 ? Double(written[i].tokens) / Double(totalTokens) : 0,
                 budgetTokens: budgets[i], tokensAvailable: tallies[i].tokens, tokensChosen: written[i].tokens,
                 budgetGap: written[i].tokens - budgets[i],
