@@ -5,7 +5,8 @@ import Testing
 @Suite("ptk mix")
 struct MixCLITests {
     /// A German target (60 documents and one broken record) and an English replay pool (500 documents) of
-    /// varied lengths, and a byte tokenizer: a document's tokens are its text's UTF-8 bytes.
+    /// varied lengths, and a byte-level BPE with three merges ("h e", "l l", "he ll"), so that a token count is
+    /// at most the text's UTF-8 bytes and "hello" is 2 tokens.
     private static func corpus(_ s: Scratch) throws {
         var x: UInt64 = 12345
         func next(_ n: UInt64) -> Int {
@@ -23,7 +24,10 @@ struct MixCLITests {
         }
         try s.write("target.jsonl", target)
         try s.write("replay.jsonl", replay)
-        try s.write("tok.json", ShardsCLITests.byteTokenizerJSON())
+        let merged = ShardsCLITests.byteTokenizerJSON()
+            .replacingOccurrences(of: "\"vocab\": {", with: "\"vocab\": {\"he\": 256, \"ll\": 257, \"hell\": 258, ")
+            .replacingOccurrences(of: "\"merges\": []", with: "\"merges\": [\"h e\", \"l l\", \"he ll\"]")
+        try s.write("tok.json", merged)
     }
 
     private static func lines(_ path: String) throws -> [String] {
@@ -85,6 +89,8 @@ struct MixCLITests {
         }
         #expect(recount["t"] == Self.int(target["tokens_chosen"]))
         #expect(recount["r"] == Self.int(replay["tokens_chosen"]))
+        let hello = try PTK.run(["encode", "--tokenizer", "tok.json", "hello"], in: s.path)
+        #expect(hello.stdout == "[258, 111]\n", "the merges apply: \(hello.stdout) \(hello.stderr)")
         let output = try #require(manifest["output"] as? [String: Any])
         let total = Self.int(output["tokens"])
         #expect(total == (recount["t"] ?? 0) + (recount["r"] ?? 0))
@@ -161,7 +167,9 @@ struct MixCLITests {
         let short = try Self.mix(s, ["--share", "target=0.5", "--share", "replay=0.5", "--total-tokens", "100000"],
                                  output: "x")
         #expect(short.status == 2 && short.stderr.contains("fewer than its budget"), "\(short.stderr)")
-        #expect(!FileManager.default.fileExists(atPath: "\(s.path)/x/manifest.json"))
+        for leftover in ["manifest.json", "mix.jsonl.zst", "rejects.jsonl.zst", ".mix-work"] {
+            #expect(!FileManager.default.fileExists(atPath: "\(s.path)/x/\(leftover)"), "\(leftover)")
+        }
         let allowed = try Self.mix(s, ["--share", "target=0.5", "--share", "replay=0.5", "--total-tokens", "100000",
                                        "--allow-short"], output: "y")
         #expect(allowed.status == 0, "\(allowed.stderr)")
