@@ -229,6 +229,9 @@ public struct BudgetSampler: Sendable {
     public private(set) var offeredTokens = 0
     /// Candidates held now: at most the chosen documents + 1.
     public var held: Int { heap.count }
+    /// Whether some offer did not fit: the choice is then settled by the offers so far, unless a later offer has
+    /// a smaller key than that first misfit.
+    public var overflowed: Bool { heapTokens > budget }
 
     public init(budget: Int) { self.budget = max(0, budget) }
 

@@ -26,6 +26,13 @@ public struct MixtureOptions: Sendable {
     public var countEOS = false
     /// Hash every input file into the manifest (one more read of each file).
     public var checksumInputs = true
+    /// Count the tokens of every document of a sampled source, not only of the key range that decides the
+    /// choice: slower, but the manifest then reports `tokens_available` for it. The choice is the same.
+    public var countAll = false
+    /// The key range the first counting pass of a sampled source covers, as a fraction of all keys (nil: an
+    /// estimate from the budget, the source's bytes and the tokens per byte seen so far). For tests and tuning:
+    /// the choice does not depend on it.
+    public var firstPassFraction: Double?
     /// Documents whose tokens are counted together (one call of the token counter).
     public var batchDocuments = 1024
     public var readOptions = ReadOptions()
@@ -56,7 +63,12 @@ public struct MixtureManifest: Codable, Sendable, Equatable {
         public var shareRealized: Double
         /// The tokens the source was to contribute (for a source taken whole, all it holds).
         public var budgetTokens: Int
-        public var tokensAvailable: Int
+        /// All the source's tokens; nil when a sampled source was settled before every document was counted
+        /// (`MixtureOptions.countAll` counts them all).
+        public var tokensAvailable: Int?
+        /// Tokens of the documents that were counted (`documents_tokenized` of them).
+        public var tokensCounted: Int
+        public var documentsTokenized: Int
         public var tokensChosen: Int
         /// `tokens_chosen − budget_tokens`: within half a document for a sampled source (see `BudgetSampler`).
         public var budgetGap: Int
@@ -141,6 +153,12 @@ public struct MixtureRun {
         var documents = 0
         var rejected = 0
         var tokens = 0
+        /// UTF-8 bytes of the texts whose tokens were counted.
+        var countedBytes = 0
+        /// Documents whose tokens were counted (all of them, unless a sampled source stopped early).
+        var counted = 0
+        /// Whether every document's tokens were counted (`tokens` is then what the source holds).
+        var complete = true
         var problems: [String] = []
     }
 
@@ -168,24 +186,50 @@ public struct MixtureRun {
             log("\(source.name): \(tallies[i].documents) documents, \(tallies[i].tokens) tokens, taken whole")
         }
 
-        // Pass 2: sample the shared sources.
+        // Pass 2: sample the shared sources. A scan without tokenizing (documents, bytes, rejects), then counting
+        // passes over growing key ranges [0, q): only documents whose key is below q are tokenized. The choice is
+        // settled as soon as the budget overflows inside the range — every document with a smaller key than the
+        // first that does not fit has been offered — so a 5% replay of a large pool tokenizes about 5% of it.
         let anchor = sources.indices.filter(plan.isWhole).reduce(0) { $0 + tallies[$1].tokens }
         let requested = try plan.requestedBudgets(anchorTokens: anchor)
         var chosen: [[MixtureCandidate]] = Array(repeating: [], count: sources.count)
         for (i, source) in sources.enumerated() where !plan.isWhole(i) {
+            var bytes = 0
+            try readSource(source, documents: { document, _ in
+                tallies[i].documents += 1
+                bytes += document.text.utf8.count
+            }, rejected: { problem, origin, record in
+                tallies[i].rejected += 1
+                try rejects.write(RejectEntry(id: problem.id, origin: origin, stage: "read", reason: problem.reason,
+                                              detail: problem.detail, record: Array(record)))
+            }, problem: { tallies[i].problems.append($0) })
+            let countedSoFar = tallies.reduce((tokens: 0, bytes: 0)) { ($0.tokens + $1.tokens, $0.bytes + $1.countedBytes) }
+            let tokensPerByte = countedSoFar.bytes > 0 && countedSoFar.tokens > 0
+                ? Double(countedSoFar.tokens) / Double(countedSoFar.bytes) : 0.25
+            var fraction = options.countAll ? 1
+                : options.firstPassFraction ?? 1.2 * Double(requested[i]) / (tokensPerByte * Double(max(1, bytes)))
             var sampler = BudgetSampler(budget: requested[i])
-            let base = MixtureKey.base(seed: options.seed, source: source.name)
-            var position = 0
-            try countPass(source, tally: &tallies[i], rejects: &rejects, keepRecords: false) { _, counts in
-                for tokens in counts {
-                    sampler.offer(MixtureCandidate(key: MixtureKey.key(base: base, position: position),
-                                                   position: position, tokens: tokens))
-                    position += 1
-                }
+            var lower: UInt64 = 0
+            var passes = 0
+            while true {
+                fraction = min(1, max(fraction, 1e-9))
+                // Keys in [lower, upper) are counted in this pass; nil: up to the largest key.
+                let upper: UInt64? = fraction >= 1 ? nil : UInt64(fraction * 0x1p64)
+                try samplePass(source, index: i, keys: lower..<(upper ?? UInt64.max), toEnd: upper == nil,
+                               sampler: &sampler, tally: &tallies[i])
+                passes += 1
+                guard let upper, !sampler.overflowed else { break }
+                lower = upper
+                // Grow the range by what the budget still needs at the tokens per key seen so far.
+                let counted = sampler.offeredTokens
+                let growth = counted > 0 ? 1.2 * Double(requested[i]) / Double(counted) : 4
+                fraction *= max(1.25, growth)
             }
+            tallies[i].complete = tallies[i].counted == tallies[i].documents
             chosen[i] = sampler.chosen()
-            log("\(source.name): \(tallies[i].documents) documents, \(tallies[i].tokens) tokens; budget "
-                + "\(requested[i]) tokens, \(chosen[i].count) documents chosen")
+            log("\(source.name): \(tallies[i].documents) documents, \(tallies[i].counted) tokenized in \(passes) "
+                + "pass(es), \(tallies[i].tokens) tokens counted; budget \(requested[i]) tokens, \(chosen[i].count) "
+                + "documents chosen")
         }
         let budgets = try plan.budgets(available: tallies.map(\.tokens), allowShort: options.allowShort)
 
@@ -261,7 +305,8 @@ public struct MixtureRun {
             entries.append(MixtureManifest.Source(
                 name: source.name, files: inputFiles[i], takenWhole: plan.isWhole(i), shareRequested: source.share,
                 shareRealized: totalTokens > 0 ? Double(written[i].tokens) / Double(totalTokens) : 0,
-                budgetTokens: budgets[i], tokensAvailable: tallies[i].tokens, tokensChosen: written[i].tokens,
+                budgetTokens: budgets[i], tokensAvailable: tallies[i].complete ? tallies[i].tokens : nil,
+                tokensCounted: tallies[i].tokens, documentsTokenized: tallies[i].counted, tokensChosen: written[i].tokens,
                 budgetGap: written[i].tokens - budgets[i],
                 short: !plan.isWhole(i) && tallies[i].tokens < requestedBudget,
                 documentsRead: tallies[i].documents + tallies[i].rejected, documentsRejected: tallies[i].rejected,
@@ -304,6 +349,8 @@ public struct MixtureRun {
             }
             if options.countEOS { counts = counts.map { $0 + 1 } }
             tally2.tokens += counts.reduce(0, +)
+            tally2.counted += texts.count
+            tally2.countedBytes += textBytes
             try body(records, counts)
             texts.removeAll(keepingCapacity: true)
             records.removeAll(keepingCapacity: true)
@@ -321,6 +368,58 @@ public struct MixtureRun {
                                           detail: problem.detail, record: Array(record)))
         }, problem: { tally2.problems.append($0) })
         try flush()
+        tally = tally2
+    }
+
+    /// Counts the tokens of the documents of a source whose key lies in `keys` (or at or above its lower bound,
+    /// with `toEnd`) and offers them to `sampler`.
+    private func samplePass(_ source: MixtureSourceSpec, index: Int, keys: Range<UInt64>, toEnd: Bool,
+                            sampler: inout BudgetSampler, tally: inout Tally) throws {
+        let base = MixtureKey.base(seed: options.seed, source: source.name)
+        var texts: [String] = []
+        var candidates: [MixtureCandidate] = []
+        var textBytes = 0
+        var position = 0
+        var documents = 0
+        var sampler2 = sampler
+        var tally2 = tally
+        func flush() throws {
+            guard !texts.isEmpty else { return }
+            let counts = countTokens(texts)
+            guard counts.count == texts.count else {
+                throw MixtureError.inputChanged(
+                    source: source.name,
+                    detail: "the token counter returned \(counts.count) counts for \(texts.count) texts")
+            }
+            for (candidate, count) in zip(candidates, counts) {
+                var candidate = candidate
+                candidate.tokens = count + (options.countEOS ? 1 : 0)
+                tally2.tokens += candidate.tokens
+                sampler2.offer(candidate)
+            }
+            tally2.counted += texts.count
+            tally2.countedBytes += textBytes
+            texts.removeAll(keepingCapacity: true)
+            candidates.removeAll(keepingCapacity: true)
+            textBytes = 0
+        }
+        try readSource(source, documents: { document, _ in
+            let key = MixtureKey.key(base: base, position: position)
+            if key >= keys.lowerBound && (toEnd || key < keys.upperBound) {
+                texts.append(document.text)
+                candidates.append(MixtureCandidate(key: key, position: position, tokens: 0))
+                textBytes += document.text.utf8.count
+                if texts.count >= options.batchDocuments || textBytes >= 32 << 20 { try flush() }
+            }
+            position += 1
+            documents += 1
+        }, rejected: { _, _, _ in }, problem: { _ in })
+        try flush()
+        guard documents == tally.documents else {
+            throw MixtureError.inputChanged(source: source.name, detail: "\(tally.documents) documents when "
+                                            + "scanning, \(documents) when counting")
+        }
+        sampler = sampler2
         tally = tally2
     }
 

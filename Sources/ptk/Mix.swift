@@ -57,6 +57,11 @@ struct Mix: ParsableCommand {
     @Flag(help: "Do not hash the input files into the manifest (saves one read of each).")
     var noInputChecksums = false
 
+    @Flag(help: ArgumentHelp("Tokenize every document of a sampled source, so that the manifest reports its "
+                             + "tokens_available (by default only the key range that decides the choice is "
+                             + "tokenized; the choice is the same)."))
+    var countAll = false
+
     @OptionGroup var logging: LogOptions
 
     /// NAME=VALUE → (NAME, VALUE), both non-empty.
@@ -115,6 +120,7 @@ struct Mix: ParsableCommand {
             options.allowShort = allowShort
             options.countEOS = countEos
             options.checksumInputs = !noInputChecksums
+            options.countAll = countAll
             options.tokenizerPath = tokenizer.tokenizer
             options.tokenizerSHA256 = try sha256(ofFile: tokenizer.tokenizer)
             let threads = self.threads
@@ -126,7 +132,7 @@ struct Mix: ParsableCommand {
                 let requested = s.shareRequested.map { String(format: "%.4f", $0) } ?? "whole"
                 log.info("""
                     \(s.name): \(s.documentsChosen) of \(s.documentsRead) documents (\(s.documentsRejected) rejected), \
-                    \(s.tokensChosen) of \(s.tokensAvailable) tokens; share \(String(format: "%.4f", s.shareRealized)) \
+                    \(s.tokensChosen) of \(s.tokensAvailable.map(String.init) ?? "more than \(s.tokensCounted)") tokens; share \(String(format: "%.4f", s.shareRealized)) \
                     (requested \(requested)), budget gap \(s.budgetGap)
                     """)
                 if s.short { log.warning("\(s.name) is short of its share: taken whole") }

@@ -214,13 +214,14 @@ import Testing
         }
         deinit { try? FileManager.default.removeItem(atPath: folder) }
 
-        func run(shares: [Double?], total: Int? = nil, seed: UInt64 = 0, batch: Int = 1024, output: String)
-            throws -> MixtureManifest
+        func run(shares: [Double?], total: Int? = nil, seed: UInt64 = 0, batch: Int = 1024, output: String,
+                 configure: (inout MixtureOptions) -> Void = { _ in }) throws -> MixtureManifest
         {
             var options = MixtureOptions()
             options.seed = seed
             options.totalTokens = total
             options.batchDocuments = batch
+            configure(&options)
             let sources = zip(["target", "replay"], shares).map { name, share in
                 let file = InputFile(path: "\(folder)/\(name).jsonl", displayPath: "\(name).jsonl", kind: .jsonl)
                 return MixtureSourceSpec(name: name, files: [file], share: share)
@@ -289,5 +290,32 @@ import Testing
         #expect(manifest.sources.map(\.budgetTokens) == [1_000, 1_000])
         for s in manifest.sources { #expect(abs(s.budgetGap) <= 75, "\(s.name): \(s.budgetGap)") }
         #expect(throws: MixtureError.self) { try corpus.run(shares: [0.5, 0.5], total: 1_000_000, output: "u") }
+    }
+
+    @Test("counting only the deciding key range gives the choice of counting everything, in any number of passes")
+    func keyRangePasses() throws {
+        let corpus = try Corpus()
+        let all = try corpus.run(shares: [nil, 0.05], output: "all") { $0.countAll = true }
+        let estimated = try corpus.run(shares: [nil, 0.05], output: "estimated")
+        let tiny = try corpus.run(shares: [nil, 0.05], output: "tiny") { $0.firstPassFraction = 1e-4 }
+        let half = try corpus.run(shares: [nil, 0.05], output: "half") { $0.firstPassFraction = 0.5 }
+        for other in [estimated, tiny, half] {
+            #expect(other.output.sha256 == all.output.sha256)
+            #expect(other.sources[1].documentsChosen == all.sources[1].documentsChosen)
+        }
+        let replay = all.sources[1]
+        #expect(replay.tokensAvailable == replay.tokensCounted && replay.documentsTokenized == 400)
+        #expect(estimated.sources[1].tokensAvailable == nil)
+        #expect(estimated.sources[1].documentsTokenized < 100, "\(estimated.sources[1].documentsTokenized)")
+        #expect(estimated.sources[1].documentsRead == 400)
+        // A share the source cannot meet is found out by counting everything.
+        #expect(throws: MixtureError.self) {
+            try corpus.run(shares: [0.5, 0.5], total: 1_000_000, output: "short") { $0.firstPassFraction = 1e-3 }
+        }
+        let short = try corpus.run(shares: [0.5, 0.5], total: 1_000_000, output: "short") {
+            $0.firstPassFraction = 1e-3
+            $0.allowShort = true
+        }
+        #expect(short.sources.allSatisfy { $0.short && $0.tokensAvailable == $0.tokensChosen })
     }
 }
