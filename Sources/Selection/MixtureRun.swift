@@ -128,9 +128,14 @@ public struct MixtureManifest: Codable, Sendable, Equatable {
 /// `rejects.jsonl.zst` (records that are not documents) and `manifest.json` (`MixtureManifest`).
 ///
 /// Passes, all streaming: the sources taken whole are read once (their records go, with their token counts, to
-/// a work file); the sampled sources are read twice (count and sample, then copy the chosen records to a work
-/// file); the work files are then merged into the output. Memory: the samplers' chosen documents
-/// (`BudgetSampler`), one batch of texts, and one read buffer per source.
+/// a work file). A sampled source is scanned without tokenizing (documents, bytes, rejects), then read once per
+/// key range [0, q): only the documents whose key is below q are tokenized and offered to its `BudgetSampler`,
+/// and q grows (from an estimate by the budget, the source's bytes and the tokens per byte seen so far) until
+/// the budget overflows inside the range — then every document with a smaller key than the first misfit has
+/// been offered, so the choice is the one counting everything would make. Usually one range suffices; a 5%
+/// replay of a large pool tokenizes about 6% of it. Then the chosen records are copied to a work file, and the
+/// work files are merged into the output. Memory: the samplers' chosen documents, one batch of texts, and one
+/// read buffer per source.
 ///
 /// The output depends only on the inputs, the seed, the shares and the token counts — not on the thread count
 /// (the token counter must return the same counts for any number of threads).
@@ -203,7 +208,9 @@ public struct MixtureRun {
                 try rejects.write(RejectEntry(id: problem.id, origin: origin, stage: "read", reason: problem.reason,
                                               detail: problem.detail, record: Array(record)))
             }, problem: { tallies[i].problems.append($0) })
-            let countedSoFar = tallies.reduce((tokens: 0, bytes: 0)) { ($0.tokens + $1.tokens, $0.bytes + $1.countedBytes) }
+            let countedSoFar = tallies.reduce((tokens: 0, bytes: 0)) {
+                ($0.tokens + $1.tokens, $0.bytes + $1.countedBytes)
+            }
             let tokensPerByte = countedSoFar.bytes > 0 && countedSoFar.tokens > 0
                 ? Double(countedSoFar.tokens) / Double(countedSoFar.bytes) : 0.25
             var fraction = options.countAll ? 1
@@ -306,7 +313,8 @@ public struct MixtureRun {
                 name: source.name, files: inputFiles[i], takenWhole: plan.isWhole(i), shareRequested: source.share,
                 shareRealized: totalTokens > 0 ? Double(written[i].tokens) / Double(totalTokens) : 0,
                 budgetTokens: budgets[i], tokensAvailable: tallies[i].complete ? tallies[i].tokens : nil,
-                tokensCounted: tallies[i].tokens, documentsTokenized: tallies[i].counted, tokensChosen: written[i].tokens,
+                tokensCounted: tallies[i].tokens, documentsTokenized: tallies[i].counted,
+                tokensChosen: written[i].tokens,
                 budgetGap: written[i].tokens - budgets[i],
                 short: !plan.isWhole(i) && tallies[i].tokens < requestedBudget,
                 documentsRead: tallies[i].documents + tallies[i].rejected, documentsRejected: tallies[i].rejected,

@@ -16,7 +16,8 @@ struct Mix: ParsableCommand {
             2024: replay 5% for a weak shift, 25% for a strong one). With --total-tokens N every source has a \
             share, the shares add up to 1, and each contributes its share of N. A sampled source takes its \
             documents in a seeded random order (a keyed hash of seed, source name and document position), \
-            stopping at the prefix whose tokens are nearest its budget: within half a document. Writes \
+            stopping at the prefix whose tokens are nearest its budget: within half a document. Only the \
+            documents early enough in that order are tokenized (--count-all tokenizes them all). Writes \
             OUTPUT/mix.jsonl.zst (the chosen records byte for byte, sources spread evenly through the file), \
             OUTPUT/rejects.jsonl.zst (records that are not documents) and OUTPUT/manifest.json (per source: \
             documents read = chosen + not chosen + rejected, tokens available and chosen, requested and \
@@ -130,10 +131,12 @@ struct Mix: ParsableCommand {
             let manifest = try run.run(folder: output) { log.info($0) }
             for s in manifest.sources {
                 let requested = s.shareRequested.map { String(format: "%.4f", $0) } ?? "whole"
+                let available = s.tokensAvailable.map(String.init) ?? "more than \(s.tokensCounted)"
+                let realized = String(format: "%.4f", s.shareRealized)
                 log.info("""
                     \(s.name): \(s.documentsChosen) of \(s.documentsRead) documents (\(s.documentsRejected) rejected), \
-                    \(s.tokensChosen) of \(s.tokensAvailable.map(String.init) ?? "more than \(s.tokensCounted)") tokens; share \(String(format: "%.4f", s.shareRealized)) \
-                    (requested \(requested)), budget gap \(s.budgetGap)
+                    \(s.tokensChosen) of \(available) tokens; share \(realized) (requested \(requested)), \
+                    budget gap \(s.budgetGap)
                     """)
                 if s.short { log.warning("\(s.name) is short of its share: taken whole") }
                 for problem in s.problems { log.warning("\(s.name): \(problem)") }
