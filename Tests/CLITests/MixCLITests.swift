@@ -140,6 +140,15 @@ struct MixCLITests {
         #expect(try bytes("a/mix.jsonl.zst") == bytes("b/mix.jsonl.zst"))
         #expect(try bytes("a/manifest.json") == bytes("b/manifest.json"))
         #expect(try bytes("a/mix.jsonl.zst") != bytes("c/mix.jsonl.zst"))
+
+        // --count-all tokenizes the whole replay pool: the same choice, and its tokens_available.
+        let d = try Self.mix(s, ["--share", "replay=0.05", "--seed", "7", "--count-all"], output: "d")
+        #expect(d.status == 0, "\(d.stderr)")
+        #expect(try bytes("a/mix.jsonl.zst") == bytes("d/mix.jsonl.zst"))
+        let sampled = try #require(try Self.sources(try Self.manifest("\(s.path)/a/manifest.json"))["replay"])
+        let counted = try #require(try Self.sources(try Self.manifest("\(s.path)/d/manifest.json"))["replay"])
+        #expect(sampled["tokens_available"] == nil && Self.int(sampled["documents_tokenized"]) < 500)
+        #expect(Self.int(counted["tokens_available"]) > 0 && Self.int(counted["documents_tokenized"]) == 500)
     }
 
     @Test("--total-tokens: every source its share of N; bad shares and short sources are clear errors")
