@@ -213,8 +213,10 @@ public struct MixtureRun {
             }
             let tokensPerByte = countedSoFar.bytes > 0 && countedSoFar.tokens > 0
                 ? Double(countedSoFar.tokens) / Double(countedSoFar.bytes) : 0.25
-            var fraction = options.countAll ? 1
-                : options.firstPassFraction ?? 1.2 * Double(requested[i]) / (tokensPerByte * Double(max(1, bytes)))
+            // The estimate covers at least 8 documents on average, so that a tiny budget does not take many passes.
+            let estimate = max(1.2 * Double(requested[i]) / (tokensPerByte * Double(max(1, bytes))),
+                               8 / Double(max(1, tallies[i].documents)))
+            var fraction = options.countAll ? 1 : options.firstPassFraction ?? estimate
             var sampler = BudgetSampler(budget: requested[i])
             var lower: UInt64 = 0
             var passes = 0
@@ -229,7 +231,7 @@ public struct MixtureRun {
                 lower = upper
                 // Grow the range by what the budget still needs at the tokens per key seen so far.
                 let counted = sampler.offeredTokens
-                let growth = counted > 0 ? 1.2 * Double(requested[i]) / Double(counted) : 4
+                let growth = counted > 0 ? 1.2 * Double(requested[i]) / Double(counted) : 8
                 fraction *= max(1.25, growth)
             }
             tallies[i].complete = tallies[i].counted == tallies[i].documents

@@ -308,6 +308,23 @@ import Testing
         #expect(estimated.sources[1].tokensAvailable == nil)
         #expect(estimated.sources[1].documentsTokenized < 100, "\(estimated.sources[1].documentsTokenized)")
         #expect(estimated.sources[1].documentsRead == 400)
+        // More settings: every budget and seed gives the same choice by key ranges as by counting everything.
+        for (k, setting) in [([nil, 0.01], nil), ([nil, 0.5], nil), ([0.3, 0.7], 2_000), ([0.9, 0.1], 3_000)]
+            .enumerated()
+        {
+            for seed in [UInt64(1), 2] {
+                let (shares, total): ([Double?], Int?) = setting
+                let full = try corpus.run(shares: shares, total: total, seed: seed, output: "f\(k)-\(seed)") {
+                    $0.countAll = true
+                }
+                for first in [nil, 0.001, 0.3] {
+                    let ranged = try corpus.run(shares: shares, total: total, seed: seed, output: "r\(k)-\(seed)") {
+                        $0.firstPassFraction = first
+                    }
+                    #expect(ranged.output.sha256 == full.output.sha256, "\(setting) seed \(seed) first \(first ?? -1)")
+                }
+            }
+        }
         // A share the source cannot meet is found out by counting everything.
         #expect(throws: MixtureError.self) {
             try corpus.run(shares: [0.5, 0.5], total: 1_000_000, output: "short") { $0.firstPassFraction = 1e-3 }
