@@ -224,7 +224,7 @@ public struct MixtureRun {
                 fraction = min(1, max(fraction, 1e-9))
                 // Keys in [lower, upper) are counted in this pass; nil: up to the largest key.
                 let upper: UInt64? = fraction >= 1 ? nil : UInt64(fraction * 0x1p64)
-                try samplePass(source, index: i, keys: lower..<(upper ?? UInt64.max), toEnd: upper == nil,
+                try samplePass(source, keys: lower..<(upper ?? UInt64.max), toEnd: upper == nil,
                                sampler: &sampler, tally: &tallies[i])
                 passes += 1
                 guard let upper, !sampler.overflowed else { break }
@@ -383,7 +383,7 @@ public struct MixtureRun {
 
     /// Counts the tokens of the documents of a source whose key lies in `keys` (or at or above its lower bound,
     /// with `toEnd`) and offers them to `sampler`.
-    private func samplePass(_ source: MixtureSourceSpec, index: Int, keys: Range<UInt64>, toEnd: Bool,
+    private func samplePass(_ source: MixtureSourceSpec, keys: Range<UInt64>, toEnd: Bool,
                             sampler: inout BudgetSampler, tally: inout Tally) throws {
         let base = MixtureKey.base(seed: options.seed, source: source.name)
         var texts: [String] = []
