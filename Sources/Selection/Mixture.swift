@@ -29,6 +29,8 @@ public enum MixtureError: Error, Equatable, Sendable, CustomStringConvertible {
     case sourceTooSmall(source: String, available: Int, budget: Int)
     /// The copy pass did not see what the counting pass saw.
     case inputChanged(source: String, detail: String)
+    /// The token counter returned a different number of counts than it was given texts.
+    case tokenCountMismatch(texts: Int, counts: Int)
     /// A caller gave a different number of token counts than there are sources.
     case sourceCountMismatch(sources: Int, counts: Int)
 
@@ -50,6 +52,7 @@ public enum MixtureError: Error, Equatable, Sendable, CustomStringConvertible {
                 + "(allow it to be short to take it whole)"
         case let .inputChanged(source, detail): "the input of source '\(source)' changed during the run: \(detail)"
         case let .sourceCountMismatch(sources, counts): "\(counts) token counts for \(sources) sources"
+        case let .tokenCountMismatch(texts, counts): "the token counter returned \(counts) counts for \(texts) texts"
         }
     }
 }

@@ -353,9 +353,7 @@ public struct MixtureRun {
             guard !texts.isEmpty else { return }
             var counts = countTokens(texts)
             guard counts.count == texts.count else {
-                throw MixtureError.inputChanged(
-                    source: source.name,
-                    detail: "the token counter returned \(counts.count) counts for \(texts.count) texts")
+                throw MixtureError.tokenCountMismatch(texts: texts.count, counts: counts.count)
             }
             if options.countEOS { counts = counts.map { $0 + 1 } }
             tally2.tokens += counts.reduce(0, +)
@@ -397,9 +395,7 @@ public struct MixtureRun {
             guard !texts.isEmpty else { return }
             let counts = countTokens(texts)
             guard counts.count == texts.count else {
-                throw MixtureError.inputChanged(
-                    source: source.name,
-                    detail: "the token counter returned \(counts.count) counts for \(texts.count) texts")
+                throw MixtureError.tokenCountMismatch(texts: texts.count, counts: counts.count)
             }
             for (candidate, count) in zip(candidates, counts) {
                 var candidate = candidate
