@@ -14,7 +14,7 @@ struct PTK: ParsableCommand {
         abstract: "PretrainKit: raw text → training-ready data for (continual) pretraining.",
         version: PretrainKit.version,
         subcommands: [Run.self, Demo.self, Stats.self, Steps.self, Encode.self, Decode.self, Tokenize.self, Pack.self,
-                      Select.self, Verify.self, Inspect.self, Plan.self, Bench.self]
+                      Select.self, Mix.self, Verify.self, Inspect.self, Plan.self, Bench.self]
     )
 }
 
@@ -36,7 +36,8 @@ func reportFailure(_ error: any Error, log: Log) -> ExitCode {
     if let exit = error as? ExitCode { return exit }
     log.error("\(error)")
     switch error {
-    case is RecipeError, is InputError, is PlanningError, is ScheduleError, is TokenizerError, is SelectionError:
+    case is RecipeError, is InputError, is PlanningError, is ScheduleError, is TokenizerError, is SelectionError,
+         is MixtureError:
         return ExitCode(2)
     case let run as RunError:
         if case .ledger = run { return ExitCode(3) }
