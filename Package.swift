@@ -74,7 +74,7 @@ let package = Package(
         .testTarget(name: "CorpusCoreTests", dependencies: ["CorpusCore"]),
         .testTarget(name: "CorpusIOTests", dependencies: ["CorpusIO", "CorpusCore"]),
         .testTarget(name: "PipelineTests", dependencies: ["ReferenceSupport", "Pipeline", "CorpusIO", "CorpusCore", "Tokenization",
-                                                        "Packing", "Shards"]),
+                                                        "Packing", "Shards", "Selection"]),
         // Runs the built `ptk` as a user would (the dependency makes sure it is built first).
         .testTarget(name: "CLITests", dependencies: ["ReferenceSupport", "ptk", "CorpusIO", "Shards"]),
         .testTarget(name: "PlanningTests", dependencies: ["ReferenceSupport", "Planning", "CorpusCore"]),
