@@ -14,7 +14,7 @@ struct PTK: ParsableCommand {
         abstract: "PretrainKit: raw text → training-ready data for (continual) pretraining.",
         version: PretrainKit.version,
         subcommands: [Run.self, Demo.self, Stats.self, Steps.self, Encode.self, Decode.self, Tokenize.self, Pack.self,
-                      Select.self, Mix.self, Verify.self, Inspect.self, Plan.self, Bench.self]
+                      Select.self, AdaptTokenizer.self, Mix.self, Verify.self, Inspect.self, Plan.self, Bench.self]
     )
 }
 
@@ -37,6 +37,7 @@ func reportFailure(_ error: any Error, log: Log) -> ExitCode {
     log.error("\(error)")
     switch error {
     case is RecipeError, is InputError, is PlanningError, is ScheduleError, is TokenizerError, is SelectionError,
+         is TokenizerAdaptationError,
          is MixtureError:
         return ExitCode(2)
     case let run as RunError:
