@@ -54,6 +54,8 @@ public enum AdaptationReport {
         int(options.emIterations)
         w.raw(", \"unspaced_gram\": ")
         int(options.unspacedGram)
+        w.raw(", \"choice\": ")
+        w.string(options.choice.rawValue)
         w.raw("},\n  \"documents\": ")
         int(result.documents)
         w.raw(",\n  \"characters\": ")

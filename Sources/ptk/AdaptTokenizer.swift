@@ -5,6 +5,8 @@ import Pipeline
 import Selection
 import Tokenization
 
+extension AdaptationChoice: ExpressibleByArgument {}
+
 struct AdaptTokenizer: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "adapt-tokenizer",
@@ -12,7 +14,8 @@ struct AdaptTokenizer: ParsableCommand {
         discussion: """
             Merges the target's frequent words and multi-word units (and character n-grams of scripts without \
             spaces) into the base vocabulary, then prunes it in geometric steps while a Unigram model re-segments \
-            the target, and writes the vocabulary of best VOLT marginal utility at or below --vocab-size as a \
+            the target, and writes the vocabulary of fewest bits per character (VOLT's entropy per length) at or below \
+            --vocab-size as a \
             Unigram tokenizer.json (Metaspace, split false: pieces may span words). Prints one row per step and \
             writes OUTPUT.report.json. Use it with `ptk select --features tokens --tokenizer OUTPUT`.
             """)
@@ -44,6 +47,9 @@ struct AdaptTokenizer: ParsableCommand {
     @Option(help: "Further steps from --vocab-size down to half of it, among which the marginal utility chooses.")
     var stepsBelow = 4
 
+    @Option(help: "Choice among the steps at or below --vocab-size: entropy (fewest bits per character) or muv.")
+    var choose = AdaptationChoice.entropy
+
     @Option(help: "Viterbi re-estimations after each pruning.")
     var emIterations = 1
 
@@ -72,7 +78,7 @@ struct AdaptTokenizer: ParsableCommand {
             let texts = JSONLTexts(paths: target, textField: textField.split(separator: ".").map(String.init))
             let options = TokenizerAdaptationOptions(
                 vocabSize: vocabSize, maxWords: maxWords, minCount: minCount, taskVocab: taskVocab, steps: steps,
-                stepsBelow: stepsBelow, emIterations: emIterations)
+                stepsBelow: stepsBelow, emIterations: emIterations, choice: choose)
             print(AdaptationReport.header)
             let result = try TokenizerAdaptation.adapt(base: pieces, target: texts, options: options) { row in
                 print(AdaptationReport.line(row))

@@ -37,8 +37,7 @@ func reportFailure(_ error: any Error, log: Log) -> ExitCode {
     log.error("\(error)")
     switch error {
     case is RecipeError, is InputError, is PlanningError, is ScheduleError, is TokenizerError, is SelectionError,
-         is TokenizerAdaptationError,
-         is MixtureError:
+         is MixtureError, is TokenizerAdaptationError:
         return ExitCode(2)
     case let run as RunError:
         if case .ledger = run { return ExitCode(3) }
