@@ -80,7 +80,8 @@ let package = Package(
         .testTarget(name: "PlanningTests", dependencies: ["ReferenceSupport", "Planning", "CorpusCore"]),
         .testTarget(name: "ShardsTests", dependencies: ["ReferenceSupport", "Shards", "CorpusIO", "CorpusCore"]),
         .testTarget(name: "PackingTests", dependencies: ["ReferenceSupport", "Packing", "Shards", "Tokenization", "CorpusCore"]),
-        .testTarget(name: "SelectionTests", dependencies: ["ReferenceSupport", "Selection", "CorpusCore", "CorpusIO"]),
+        .testTarget(name: "SelectionTests", dependencies: ["ReferenceSupport", "Selection", "CorpusCore", "CorpusIO",
+                                                         "Tokenization"]),
         .testTarget(name: "TokenizationTests", dependencies: ["ReferenceSupport", "Tokenization", "CorpusCore"]),
     ],
     swiftLanguageModes: [.v6]

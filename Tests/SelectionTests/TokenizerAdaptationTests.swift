@@ -1,0 +1,241 @@
+import CorpusCore
+import CorpusIO
+import Foundation
+import ReferenceSupport
+import Testing
+import Tokenization
+@testable import Selection
+
+/// Random text over a word list, with `phrase` planted every `every` words (0: never).
+private func plantedTexts(seed: UInt64, documents: Int, words: Int, vocabulary: [String], phrase: String = "",
+                          every: Int = 0) -> [String] {
+    var random = SeededRandom(seed: seed)
+    return (0..<documents).map { _ in
+        var out: [String] = []
+        for w in 0..<words {
+            if every > 0, w % every == every - 1 {
+                out.append(phrase)
+            } else {
+                out.append(vocabulary[Int(random.next() % UInt64(vocabulary.count))])
+            }
+        }
+        return out.joined(separator: " ") + "."
+    }
+}
+
+private let generalWords = ["the", "of", "and", "to", "in", "is", "was", "for", "on", "with", "as", "by", "at", "from",
+                            "city", "team", "game", "music", "film", "road", "river", "school", "house", "season",
+                            "new", "york", "state", "park", "old", "town"]
+
+@Suite struct TokenizerAdaptationTests {
+    @Test("the schedule is geometric, reaches the limit exactly, goes on below it and respects the floor")
+    func schedule() {
+        #expect(TokenizerAdaptation.schedule(start: 1000, limit: 100, steps: 2, below: 1, floor: 10) == [316, 100, 50])
+        #expect(TokenizerAdaptation.schedule(start: 1000, limit: 100, steps: 2, below: 1, floor: 80) == [316, 100, 80])
+        #expect(TokenizerAdaptation.schedule(start: 1000, limit: 100, steps: 3, below: 0, floor: 10) == [464, 215, 100])
+        #expect(TokenizerAdaptation.schedule(start: 90, limit: 100, steps: 3, below: 2, floor: 10) == [64, 45])
+        #expect(TokenizerAdaptation.schedule(start: 100, limit: 100, steps: 3, below: 0, floor: 10) == [])
+    }
+
+    @Test("normalization is Metaspace's: spaces become ▁ and a ▁ starts the text")
+    func normalize() {
+        #expect(String(decoding: TokenizerAdaptation.normalize("New York  x"), as: UTF8.self) == "▁New▁York▁▁x")
+        #expect(String(decoding: TokenizerAdaptation.normalize(" a"), as: UTF8.self) == "▁a")
+        #expect(TokenizerAdaptation.normalize("").isEmpty)
+    }
+
+    @Test("task units: words with their ▁, multi-word units of up to max-words, character n-grams without spaces")
+    func units() {
+        var counter = UnitCounter(maxWords: 2, unspacedGram: 3)
+        counter.add(TokenizerAdaptation.normalize("New York, 日本語"))
+        let units = Set(counter.units.keys.map { String(decoding: $0, as: UTF8.self) })
+        #expect(units == ["▁New", "▁York", "▁New▁York", "日本", "本語", "日本語"])
+        #expect(TokenizerAdaptation.wordCount(Array("▁New▁York".utf8)) == 2)
+        #expect(TokenizerAdaptation.wordCount(Array("▁the".utf8)) == 1)
+        #expect(TokenizerAdaptation.wordCount(Array("▁▁".utf8)) == 0)
+    }
+
+    @Test("a phrase repeated in the target becomes one piece; the table and the choice follow the formulas")
+    func plantedPhrase() throws {
+        let texts = plantedTexts(seed: 7, documents: 60, words: 80, vocabulary: generalWords,
+                                 phrase: "Golden Gate Bridge", every: 9)
+        let base = ["▁the", "▁of", "▁and", "▁in", "er", "▁Go", "ate"].map { Array($0.utf8) }
+        let options = TokenizerAdaptationOptions(vocabSize: 300, minCount: 5, taskVocab: 500, steps: 3, stepsBelow: 2)
+        let result = try TokenizerAdaptation.adapt(base: base, target: InMemoryTexts(texts), options: options)
+        let tokenizer = try result.tokenizer.tokenizer()
+        let phrase = try #require(tokenizer.tokenID("▁Golden▁Gate▁Bridge"), "\(result.tokenizer.pieces.prefix(40))")
+        #expect(tokenizer.encodeOrdinary("Golden Gate Bridge") == [phrase])
+        #expect(result.multiWordInFinal >= 1)
+        #expect(result.tokenizer.pieces.count == result.steps[result.chosen].size)
+
+        // The table: sizes strictly fall, the limit is met exactly, each row's numbers are its formulas.
+        let rows = result.steps
+        #expect(zip(rows, rows.dropFirst()).allSatisfy { $0.size > $1.size })
+        #expect(rows.contains { $0.size == 300 })
+        for (index, row) in rows.enumerated() {
+            #expect(abs(row.meanTokenLength - Double(row.characters) / Double(row.tokens)) < 1e-12)
+            #expect(abs(row.utility - row.entropy / row.meanTokenLength) < 1e-12)
+            #expect(row.entropy >= 0 && row.entropy <= log2(Double(row.size)) + 1e-9)
+            if index + 1 < rows.count {
+                let next = rows[index + 1]
+                let muv = (next.utility - row.utility) / Double(row.size - next.size)
+                #expect(abs((row.marginalUtility ?? .nan) - muv) < 1e-15)
+            } else {
+                #expect(row.marginalUtility == nil)
+            }
+        }
+        // Not a theorem (Viterbi maximizes likelihood, not length), but what pruning should do on this target:
+        // after step 1, removing pieces never makes the segmentation shorter.
+        #expect(zip(rows.dropFirst(), rows.dropFirst(2)).allSatisfy { $0.tokens <= $1.tokens }, "\(rows.map(\.tokens))")
+        // The choice: the lowest H_v at or below the limit.
+        let eligible = rows.filter { $0.size <= 300 }
+        #expect(rows[result.chosen].size <= 300)
+        #expect(rows[result.chosen].utility == eligible.map(\.utility).min())
+        #expect(TokenizerAdaptation.choose(rows, limit: 300, by: .entropy) == result.chosen)
+        let byMUV = TokenizerAdaptation.choose(rows, limit: 300, by: .marginalUtility)
+        #expect(rows[byMUV].marginalUtility == eligible.compactMap(\.marginalUtility).max())
+    }
+
+    @Test("the same input gives the same bytes: tokenizer and report")
+    func deterministic() throws {
+        let texts = plantedTexts(seed: 3, documents: 30, words: 60, vocabulary: generalWords,
+                                 phrase: "ein kleines Haus", every: 7)
+        let base = ["▁the", "▁of", "ing", "▁Haus", "▁kl"].map { Array($0.utf8) }
+        let options = TokenizerAdaptationOptions(vocabSize: 290, minCount: 3, steps: 2, stepsBelow: 1)
+        let first = try TokenizerAdaptation.adapt(base: base, target: InMemoryTexts(texts), options: options)
+        let second = try TokenizerAdaptation.adapt(base: base, target: InMemoryTexts(texts), options: options)
+        #expect(first.tokenizer.json() == second.tokenizer.json())
+        #expect(AdaptationReport.json(first, base: "b", targets: ["t"], options: options)
+                == AdaptationReport.json(second, base: "b", targets: ["t"], options: options))
+        #expect(first == second)
+    }
+
+    @Test("a limit below the target's characters is a typed error; so is an empty target")
+    func errors() {
+        let texts = InMemoryTexts(["abc def"])
+        #expect(throws: TokenizerAdaptationError.vocabularyTooSmall(requested: 100, required: 257 + 7)) {
+            try TokenizerAdaptation.adapt(base: [], target: texts, options: .init(vocabSize: 100))
+        }
+        #expect(throws: TokenizerAdaptationError.emptyTarget) {
+            try TokenizerAdaptation.adapt(base: [], target: InMemoryTexts(["", ""]), options: .init(vocabSize: 400))
+        }
+        #expect(throws: TokenizerAdaptationError.invalidParameter(name: "maxWords", value: "0")) {
+            try TokenizerAdaptation.adapt(base: [], target: texts, options: .init(vocabSize: 400, maxWords: 0))
+        }
+    }
+
+    @Test("JSONL targets stream from files and count rejected records")
+    func jsonlTexts() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ptk-adapt-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("t.jsonl").path
+        try Data("{\"text\":\"a b\"}\n{\"body\":1}\n{\"text\":\"c\"}\n".utf8).write(to: URL(fileURLWithPath: path))
+        let texts = JSONLTexts(paths: [path])
+        var seen: [String] = []
+        try texts.forEachText { seen.append($0) }
+        #expect(seen == ["a b", "c"])
+        #expect(texts.rejected == 1)
+    }
+
+    @Test("DSIR with the adapted tokenizer chooses a planted domain at least as precisely as words")
+    func dsirPlanted() throws {
+        let medical = ["patient", "clinical", "dose", "therapy", "tumor", "cardiac", "renal", "trial", "symptom",
+                       "insulin", "lesion", "chronic", "acute", "infection", "biopsy", "serum"]
+        let mixed = generalWords + medical.prefix(4)
+        var random = SeededRandom(seed: 11)
+        func document(_ domain: Bool) -> String {
+            (0..<120).map { _ -> String in
+                let r = random.next() % 10
+                if domain, r < 3 { return "blood pressure test" }
+                let list = domain && r < 6 ? medical : mixed
+                return list[Int(random.next() % UInt64(list.count))]
+            }.joined(separator: " ")
+        }
+        var pool: [(text: String, domain: Bool)] = (0..<400).map { _ in (document(false), false) }
+        pool += (0..<20).map { _ in (document(true), true) }
+        for i in stride(from: pool.count - 1, to: 0, by: -1) { pool.swapAt(i, Int(random.next() % UInt64(i + 1))) }
+        let target = (0..<30).map { _ in document(true) }
+
+        let adapted = try TokenizerAdaptation.adapt(
+            base: [], target: InMemoryTexts(target),
+            options: .init(vocabSize: 320, minCount: 3, steps: 2, stepsBelow: 0)).tokenizer.tokenizer()
+        func precision(_ featurizer: DSIRFeaturizer) throws -> Double {
+            let dsir = try DSIR.fit(target: target, raw: pool.map(\.text), featurizer: featurizer, minimumWords: 0)
+            let weights = pool.map { dsir.weigh($0.text).logWeight }
+            let top = weights.indices.sorted { weights[$0] != weights[$1] ? weights[$0] > weights[$1] : $0 < $1 }
+                .prefix(20)
+            return Double(top.filter { pool[$0].domain }.count) / 20
+        }
+        let byTokens = try precision(DSIRFeaturizer(tokenizer: adapted))
+        let byWords = try precision(DSIRFeaturizer())
+        #expect(byTokens >= byWords, "tokens \(byTokens), words \(byWords)")
+        #expect(byTokens >= 0.9)
+    }
+}
+
+/// Reads the multilingual corpus of scripts/multilingual-corpus.sh ($PTK_CORPUS_DIR, else
+/// ~/.cache/ptk/multilingual-corpus): documents of about 2,000 characters cut at paragraph breaks.
+private func corpusDocuments(_ file: String) throws -> [String] {
+    let folder = ProcessInfo.processInfo.environment["PTK_CORPUS_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+        ?? (NSHomeDirectory() + "/.cache/ptk/multilingual-corpus")
+    let text = try String(contentsOfFile: folder + "/" + file, encoding: .utf8)
+    var documents: [String] = []
+    var current = ""
+    for paragraph in text.components(separatedBy: "\n\n") where !paragraph.isEmpty {
+        current += paragraph + "\n\n"
+        if current.count > 2000 {
+            documents.append(current)
+            current = ""
+        }
+    }
+    if !current.isEmpty { documents.append(current) }
+    return documents
+}
+
+private struct AdaptedInfo: Decodable {
+    let qwen: String
+}
+
+private struct AdaptedRequest: Encodable {
+    let path: String
+    let texts: [String]
+}
+
+private struct AdaptedAnswer: Decodable {
+    let ids: [[UInt32]]
+}
+
+@Suite struct TokenizerAdaptationReferenceTests {
+    @Test("HF tokenizers loads the adapted tokenizer.json (Qwen2.5 base, ja/zh/en target) and gives ptk's ids on held-out text")
+    func hfAgrees() throws {
+        let info = try Reference.result("reference_adapted.py", ["info": true], as: AdaptedInfo.self).get()
+        let qwen = try HFTokenizer.load(path: info.qwen)
+        var train: [String] = [], held: [String] = []
+        for file in ["debian-reference.ja.txt", "debian-reference.zh-cn.txt", "debian-reference.en.txt"] {
+            let documents = try corpusDocuments(file)
+            train += documents.prefix(25)
+            held += documents.suffix(4)
+        }
+        held += ["New York City 😀 عربى ελληνικά <0x41> <unk> ▁▁ tab\there", " leading space", "", "\n\n"]
+        let result = try TokenizerAdaptation.adapt(
+            base: TokenizerAdaptation.basePieces(of: qwen), target: InMemoryTexts(train),
+            options: .init(vocabSize: 6000, steps: 2, stepsBelow: 1))
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ptk-adapt-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("adapted.json").path
+        try Data(result.tokenizer.json()).write(to: URL(fileURLWithPath: path))
+        let ours = try HFTokenizer.load(path: path)
+        let answer = try Reference.result("reference_adapted.py", AdaptedRequest(path: path, texts: held),
+                                          as: AdaptedAnswer.self).get()
+        #expect(answer.ids.count == held.count)
+        for (index, text) in held.enumerated() where index < answer.ids.count {
+            #expect(ours.encodeOrdinary(text) == answer.ids[index], "text \(index): \(text.prefix(80))")
+        }
+        // Round trip through the decoder for text that the vocabulary covers.
+        #expect(try ours.decodeString(ours.encodeOrdinary("日本語 and New York")) == "日本語 and New York")
+        #expect(result.steps[result.chosen].size <= 6000)
+        #expect(result.multiWordInFinal > 0)
+    }
+}
