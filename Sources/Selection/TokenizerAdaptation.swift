@@ -556,13 +556,19 @@ struct UnitCounter {
     }
 
     mutating func add(_ normalized: [UInt8]) {
-        let scalars = Array(String(decoding: normalized, as: UTF8.self).unicodeScalars)
+        var scalars: [Unicode.Scalar] = []
+        var offsets: [Int] = []  // the byte offset of each scalar, then the end
+        var offset = 0
+        for scalar in String(decoding: normalized, as: UTF8.self).unicodeScalars {
+            scalars.append(scalar)
+            offsets.append(offset)
+            offset += UTF8.width(scalar)
+        }
+        offsets.append(offset)
         totalCharacters += scalars.count
         for scalar in scalars { characters[scalar, default: 0] += 1 }
         func count(_ range: Range<Int>) {
-            var bytes: [UInt8] = []
-            for scalar in scalars[range] { bytes.append(contentsOf: String(scalar).utf8) }
-            units[bytes, default: 0] += 1
+            units[Array(normalized[offsets[range.lowerBound]..<offsets[range.upperBound]]), default: 0] += 1
         }
         var chain: [Int] = []  // starts of the adjacent spaced words so far
         var i = 0
