@@ -221,8 +221,9 @@ public struct TokenizerAdaptationResult: Sendable, Equatable {
 /// (`Metaspace`, `split` false). Precisely:
 ///
 /// 1. **Base pieces**: every vocabulary entry of the base tokenizer, as text (byte-level entries mapped back to
-///    bytes, spaces to "▁"), valid UTF-8 only, without added tokens and `<0xXX>` pieces; those using a character
-///    the target never uses are dropped (they could never occur).
+///    bytes, spaces to "▁"; WordPiece entries get a "▁" unless they continue a word, "##ing" → "ing"), valid
+///    UTF-8 only, without added tokens and `<0xXX>` pieces; those using a character the target never uses are
+///    dropped (they could never occur).
 /// 2. **Task units**: words are runs of letters, marks and digits, with the "▁" before them; a unit is 1 to
 ///    `maxWords` consecutive words each separated by one space ("▁New▁York"). Runs of scripts written without
 ///    spaces (Han, kana, Thai, Lao, Khmer, Myanmar) give their character n-grams of 2…`unspacedGram` instead.
@@ -285,8 +286,16 @@ public enum TokenizerAdaptation {
         case let hf as HFTokenizer:
             let added = Set(hf.addedTokens.map(\.id))
             byteLevel = hf.model.isByteLevel
+            // WordPiece: a word-initial entry starts with "▁" in Metaspace form, a "##" entry continues a word.
+            let wordPiece = hf.model as? HFWordPiece
             for id in 0..<UInt32(hf.model.vocabularySize) where !added.contains(id) {
-                if let token = hf.model.token(of: id) { raw.append(token) }
+                guard let token = hf.model.token(of: id), !isBytePiece(token) else { continue }
+                if let prefix = wordPiece?.prefix {
+                    raw.append(token.starts(with: prefix) && token.count > prefix.count
+                               ? Array(token[prefix.count...]) : space + token)
+                } else {
+                    raw.append(token)
+                }
             }
         case let sp as SentencePieceModel:
             for (id, piece) in sp.pieces.enumerated() where sp.types[id] == .normal || sp.types[id] == .userDefined {

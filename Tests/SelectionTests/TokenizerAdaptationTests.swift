@@ -96,6 +96,19 @@ private let generalWords = ["the", "of", "and", "to", "in", "is", "was", "for", 
         #expect(rows[byMUV].marginalUtility == eligible.compactMap(\.marginalUtility).max())
     }
 
+    @Test("base pieces: WordPiece entries in ▁ form, added tokens and byte pieces left out")
+    func basePieces() throws {
+        let json = """
+            {"version": "1.0", "added_tokens": [{"id": 0, "content": "[UNK]", "special": true}],
+             "normalizer": null, "pre_tokenizer": {"type": "WhitespaceSplit"}, "post_processor": null,
+             "decoder": null, "model": {"type": "WordPiece", "unk_token": "[UNK]", "continuing_subword_prefix": "##",
+             "max_input_chars_per_word": 100, "vocab": {"[UNK]": 0, "the": 1, "##ing": 2, "<0x41>": 3, "##": 4}}}
+            """
+        let wordPiece = try HFTokenizer(json: Data(json.utf8), path: "(test)")
+        #expect(TokenizerAdaptation.basePieces(of: wordPiece).map { String(decoding: $0, as: UTF8.self) }
+                == ["▁the", "ing", "▁##"])
+    }
+
     @Test("the same input gives the same bytes: tokenizer and report")
     func deterministic() throws {
         let texts = plantedTexts(seed: 3, documents: 30, words: 60, vocabulary: generalWords,
@@ -211,6 +224,9 @@ private struct AdaptedAnswer: Decodable {
     func hfAgrees() throws {
         let info = try Reference.result("reference_adapted.py", ["info": true], as: AdaptedInfo.self).get()
         let qwen = try HFTokenizer.load(path: info.qwen)
+        let qwenPieces = Set(TokenizerAdaptation.basePieces(of: qwen))
+        #expect(qwenPieces.contains(Array("▁the".utf8)) && qwenPieces.contains(Array("日本".utf8)))
+        #expect(!qwenPieces.contains(Array("<|endoftext|>".utf8)), "added tokens are left out")
         var train: [String] = [], held: [String] = []
         for file in ["debian-reference.ja.txt", "debian-reference.zh-cn.txt", "debian-reference.en.txt"] {
             let documents = try corpusDocuments(file)
