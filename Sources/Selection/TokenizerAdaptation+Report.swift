@@ -10,7 +10,8 @@ import Foundation
 /// ```
 public enum AdaptationReport {
     /// The table's header line.
-    public static let header = "step      size     tokens  chars/token  entropy(bits)  H_v(bits/char)  MUV(bits/char/piece)"
+    public static let header =
+        "step      size     tokens  chars/token  entropy(bits)  H_v(bits/char)  MUV(bits/char/piece)"
 
     /// One table row.
     public static func line(_ row: AdaptationStep) -> String {
@@ -54,6 +55,8 @@ public enum AdaptationReport {
         int(options.emIterations)
         w.raw(", \"unspaced_gram\": ")
         int(options.unspacedGram)
+        w.raw(", \"max_units\": ")
+        int(options.maxUnits)
         w.raw(", \"choice\": ")
         w.string(options.choice.rawValue)
         w.raw("},\n  \"documents\": ")
@@ -72,6 +75,10 @@ public enum AdaptationReport {
         int(result.taskInFinal)
         w.raw(",\n  \"multi_word_in_final\": ")
         int(result.multiWordInFinal)
+        w.raw(",\n  \"unit_prunes\": ")
+        int(result.unitPrunes)
+        w.raw(",\n  \"unit_prune_floor\": ")
+        int(result.unitPruneFloor)
         w.raw(",\n  \"chosen_step\": ")
         int(result.steps[result.chosen].step)
         w.raw(",\n  \"chosen_size\": ")

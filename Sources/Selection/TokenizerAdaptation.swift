@@ -56,7 +56,8 @@ public final class JSONLTexts: AdaptationTexts {
     public func forEachText(_ body: (String) throws -> Void) throws {
         var rejectedNow = 0
         for path in paths {
-            var reader = DocumentReader(file: InputFile(path: path, kind: .jsonl, fields: fields), options: ReadOptions())
+            let file = InputFile(path: path, kind: .jsonl, fields: fields)
+            var reader = DocumentReader(file: file, options: ReadOptions())
             let problem = try reader.forEach { event in
                 switch event {
                 case let .document(document, _): try body(document.text)
@@ -98,10 +99,12 @@ public struct TokenizerAdaptationOptions: Sendable, Equatable {
     public var unspacedGram: Int = 4
     /// How the vocabulary written is chosen among the steps of size ≤ `vocabSize`.
     public var choice: AdaptationChoice = .entropy
+    /// The most distinct task units held while counting: past it, the rarest are dropped (see `UnitCounter`).
+    public var maxUnits: Int = 20_000_000
 
     public init(vocabSize: Int, maxWords: Int = 3, minCount: Int = 5, taskVocab: Int = 10_000, steps: Int = 8,
                 stepsBelow: Int = 4, emIterations: Int = 1, unspacedGram: Int = 4,
-                choice: AdaptationChoice = .entropy) {
+                choice: AdaptationChoice = .entropy, maxUnits: Int = 20_000_000) {
         self.vocabSize = vocabSize
         self.maxWords = maxWords
         self.minCount = minCount
@@ -111,6 +114,7 @@ public struct TokenizerAdaptationOptions: Sendable, Equatable {
         self.emIterations = emIterations
         self.unspacedGram = unspacedGram
         self.choice = choice
+        self.maxUnits = maxUnits
     }
 
     func validate() throws(TokenizerAdaptationError) {
@@ -125,6 +129,7 @@ public struct TokenizerAdaptationOptions: Sendable, Equatable {
         try check(stepsBelow >= 0 && stepsBelow <= 1000, "stepsBelow", stepsBelow)
         try check(emIterations >= 0 && emIterations <= 100, "emIterations", emIterations)
         try check(unspacedGram >= 1 && unspacedGram <= 16, "unspacedGram", unspacedGram)
+        try check(maxUnits >= 2, "maxUnits", maxUnits)
     }
 }
 
@@ -209,6 +214,9 @@ public struct TokenizerAdaptationResult: Sendable, Equatable {
     public var characters: Int
     /// Documents of the target.
     public var documents: Int
+    /// Times the unit table passed `maxUnits` and dropped its rarest units, and the largest count dropped.
+    public var unitPrunes: Int = 0
+    public var unitPruneFloor: Int = 0
 }
 
 /// Granular tokenizer adaptation (Chang et al. 2024, "Target-Aware Language Modeling via Granular Data
@@ -305,7 +313,9 @@ public enum TokenizerAdaptation {
             byteLevel = true
             let top = tiktoken.bytePairEncoder.maxRank.map { Int($0) } ?? -1
             if top >= 0 {
-                for id in 0...top { if let token = tiktoken.bytePairEncoder.tokenBytes(UInt32(id)) { raw.append(token) } }
+                for id in 0...top {
+                    if let token = tiktoken.bytePairEncoder.tokenBytes(UInt32(id)) { raw.append(token) }
+                }
             }
         default:
             for id in 0..<encoder.vocabularySize {
@@ -332,7 +342,8 @@ public enum TokenizerAdaptation {
                              progress: (AdaptationStep) -> Void = { _ in }) throws -> TokenizerAdaptationResult {
         try options.validate()
         // Pass 1: characters, task units, documents.
-        var counter = UnitCounter(maxWords: options.maxWords, unspacedGram: options.unspacedGram)
+        var counter = UnitCounter(maxWords: options.maxWords, unspacedGram: options.unspacedGram,
+                                  maxUnits: options.maxUnits)
         var documents = 0
         try target.forEachText { text in
             let normalized = normalize(text)
@@ -407,7 +418,8 @@ public enum TokenizerAdaptation {
         return TokenizerAdaptationResult(
             steps: rows, chosen: chosen, tokenizer: tokenizer, basePieces: base.count, baseUsable: usable,
             taskCandidates: counter.units.count, taskMerged: candidates.count, taskInFinal: taskInFinal,
-            multiWordInFinal: multiWord, characters: characters.count, documents: documents)
+            multiWordInFinal: multiWord, characters: characters.count, documents: documents,
+            unitPrunes: counter.prunes, unitPruneFloor: counter.floor)
     }
 
     /// The index of the chosen step (see the type, step 7): among the steps of size ≤ `limit`, the lowest H_v
@@ -530,16 +542,46 @@ public enum TokenizerAdaptation {
 }
 
 /// Counts characters and task units (see `TokenizerAdaptation`, step 2) over normalized texts.
+///
+/// Memory is bounded by `maxUnits` distinct units: after a document that leaves more, every unit counted at most
+/// `floor` times is dropped, `floor` being the smallest value that leaves at most `maxUnits / 2` (lossy counting:
+/// a dropped unit that comes back starts again from 0, so counts are lower bounds once `prunes > 0`; the order
+/// of the texts is fixed, so the result is still deterministic).
+///
+/// ```swift
+/// var counter = UnitCounter(maxWords: 2, unspacedGram: 3)
+/// counter.add(TokenizerAdaptation.normalize("New York"))   // units ▁New, ▁York, ▁New▁York
+/// ```
 struct UnitCounter {
     let maxWords: Int
     let unspacedGram: Int
+    let maxUnits: Int
     var characters: [Unicode.Scalar: Int] = [:]
     var units: [[UInt8]: Int] = [:]
     var totalCharacters = 0
+    /// Times the table was cut back, and the largest count dropped.
+    var prunes = 0
+    var floor = 0
 
-    init(maxWords: Int, unspacedGram: Int) {
+    init(maxWords: Int, unspacedGram: Int, maxUnits: Int = .max) {
         self.maxWords = maxWords
         self.unspacedGram = unspacedGram
+        self.maxUnits = maxUnits
+    }
+
+    /// Drops the rarest units until at most `maxUnits / 2` are left.
+    mutating func cutBack() {
+        var histogram: [Int: Int] = [:]
+        for count in units.values { histogram[count, default: 0] += 1 }
+        var left = units.count
+        var cut = 0
+        for (count, entries) in histogram.sorted(by: { $0.key < $1.key }) where left > maxUnits / 2 {
+            left -= entries
+            cut = count
+        }
+        units = units.filter { $0.value > cut }
+        prunes += 1
+        floor = max(floor, cut)
     }
 
     static func isWordScalar(_ scalar: Unicode.Scalar) -> Bool {
@@ -608,6 +650,7 @@ struct UnitCounter {
             }
             i = j
         }
+        if units.count > maxUnits { cutBack() }
     }
 }
 
@@ -666,7 +709,9 @@ struct PruningModel {
         var total = 0.0
         for index in pieces.indices where alive[index] { total += max(Double(counts[index]), 0.5) }
         let logTotal = log(total)
-        for index in pieces.indices where alive[index] { scores[index] = log(max(Double(counts[index]), 0.5)) - logTotal }
+        for index in pieces.indices where alive[index] {
+            scores[index] = log(max(Double(counts[index]), 0.5)) - logTotal
+        }
     }
 
     func statistics(step: Int, fixed: Int) -> AdaptationStep {
@@ -723,7 +768,8 @@ struct PruningModel {
                 let length = boundaries[e] - boundaries[b]
                 if length > longest { break }
                 guard best[b] > -Double.infinity,
-                      let index = lookup[Array(piece[boundaries[b]..<boundaries[e]])], index != excluded else { continue }
+                      let index = lookup[Array(piece[boundaries[b]..<boundaries[e]])], index != excluded
+                else { continue }
                 best[e] = max(best[e], best[b] + scores[index])
             }
         }

@@ -53,6 +53,9 @@ struct AdaptTokenizer: ParsableCommand {
     @Option(help: "Viterbi re-estimations after each pruning.")
     var emIterations = 1
 
+    @Option(help: "The most distinct task units held while counting (past it the rarest are dropped).")
+    var maxUnits = 20_000_000
+
     @Option(help: "Dotted path of the text field.")
     var textField = "text"
 
@@ -66,7 +69,10 @@ struct AdaptTokenizer: ParsableCommand {
         guard taskVocab >= 0 else { throw ValidationError("--task-vocab must be 0 or more") }
         guard steps >= 1, steps <= 1000 else { throw ValidationError("--steps must be in 1...1000") }
         guard stepsBelow >= 0, stepsBelow <= 1000 else { throw ValidationError("--steps-below must be in 0...1000") }
-        guard emIterations >= 0, emIterations <= 100 else { throw ValidationError("--em-iterations must be in 0...100") }
+        guard maxUnits >= 2 else { throw ValidationError("--max-units must be 2 or more") }
+        guard emIterations >= 0, emIterations <= 100 else {
+            throw ValidationError("--em-iterations must be in 0...100")
+        }
     }
 
     func run() throws {
@@ -78,7 +84,8 @@ struct AdaptTokenizer: ParsableCommand {
             let texts = JSONLTexts(paths: target, textField: textField.split(separator: ".").map(String.init))
             let options = TokenizerAdaptationOptions(
                 vocabSize: vocabSize, maxWords: maxWords, minCount: minCount, taskVocab: taskVocab, steps: steps,
-                stepsBelow: stepsBelow, emIterations: emIterations, choice: choose)
+                stepsBelow: stepsBelow, emIterations: emIterations, choice: choose,
+                maxUnits: maxUnits)
             print(AdaptationReport.header)
             let result = try TokenizerAdaptation.adapt(base: pieces, target: texts, options: options) { row in
                 print(AdaptationReport.line(row))

@@ -55,6 +55,18 @@ private let generalWords = ["the", "of", "and", "to", "in", "is", "was", "for", 
         #expect(TokenizerAdaptation.wordCount(Array("▁▁".utf8)) == 0)
     }
 
+    @Test("a bounded unit table drops the rarest units and still finds a frequent phrase")
+    func boundedUnits() throws {
+        var counter = UnitCounter(maxWords: 3, unspacedGram: 4, maxUnits: 50)
+        for text in plantedTexts(seed: 5, documents: 20, words: 40, vocabulary: generalWords,
+                                 phrase: "Golden Gate Bridge", every: 5) {
+            counter.add(TokenizerAdaptation.normalize(text))
+            #expect(counter.units.count <= 50)
+        }
+        #expect(counter.prunes > 0 && counter.floor >= 1)
+        #expect(counter.units[Array("▁Golden▁Gate▁Bridge".utf8)] != nil, "\(counter.units.count) units left")
+    }
+
     @Test("a phrase repeated in the target becomes one piece; the table and the choice follow the formulas")
     func plantedPhrase() throws {
         let texts = plantedTexts(seed: 7, documents: 60, words: 80, vocabulary: generalWords,
@@ -220,7 +232,7 @@ private struct AdaptedAnswer: Decodable {
 }
 
 @Suite struct TokenizerAdaptationReferenceTests {
-    @Test("HF tokenizers loads the adapted tokenizer.json (Qwen2.5 base, ja/zh/en target) and gives ptk's ids on held-out text")
+    @Test("HF tokenizers loads the adapted tokenizer.json (Qwen2.5 base, ja/zh/en target), ptk's ids on held-out text")
     func hfAgrees() throws {
         let info = try Reference.result("reference_adapted.py", ["info": true], as: AdaptedInfo.self).get()
         let qwen = try HFTokenizer.load(path: info.qwen)
