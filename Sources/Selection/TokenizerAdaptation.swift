@@ -222,8 +222,8 @@ public struct TokenizerAdaptationResult: Sendable, Equatable {
 /// Granular tokenizer adaptation (Chang et al. 2024, "Target-Aware Language Modeling via Granular Data
 /// Sampling"): a task vocabulary of words and multi-word units counted on the target is merged into a base
 /// vocabulary, which is then pruned step by step while a Unigram model re-segments the target; the vocabulary
-/// kept is chosen by VOLT's marginal utility of an entropy-per-character measure. The result is a Unigram
-/// tokenizer.json for DSIR token features (`DSIRFeaturizer(tokenizer:)`), not a model tokenizer.
+/// kept is the one of best VOLT utility (fewest bits per character) at or below the size limit. The result is a
+/// Unigram tokenizer.json for DSIR token features (`DSIRFeaturizer(tokenizer:)`), not a model tokenizer.
 ///
 /// The target is read as the written tokenizer will read it: spaces become "▁" and a "▁" starts the text
 /// (`Metaspace`, `split` false). Precisely:
@@ -278,6 +278,8 @@ public struct TokenizerAdaptationResult: Sendable, Equatable {
 ///   never the target (every pass streams it again).
 public enum TokenizerAdaptation {
     static let space: [UInt8] = Array("\u{2581}".utf8)
+    /// The unknown piece at id 0 of the output (a base entry spelled the same is left out: ids must be unique).
+    static let unknownPiece: [UInt8] = Array("<unk>".utf8)
 
     /// The base vocabulary of any tokenizer ptk loads, as pieces in "▁" form (see the type, step 1), in id order,
     /// duplicates kept once.
@@ -364,7 +366,8 @@ public enum TokenizerAdaptation {
         var known = Set(pieces)
         var usable = 0
         for piece in base {
-            guard !known.contains(piece), allCharacters(of: piece, in: counter.characters) else { continue }
+            guard !known.contains(piece), piece != unknownPiece, allCharacters(of: piece, in: counter.characters)
+            else { continue }
             known.insert(piece)
             pieces.append(piece)
             usable += 1
