@@ -232,6 +232,17 @@ private struct AdaptedAnswer: Decodable {
 }
 
 @Suite struct TokenizerAdaptationReferenceTests {
+    @Test("base pieces of a .tiktoken file: byte-level ranks back to text, spaces as ▁, invalid UTF-8 left out")
+    func tiktokenBase() throws {
+        let path = try #require(try Reference.cl100kPath(), "cl100k_base.tiktoken fixture")
+        let cl100k = try TokenizerFile.loadTiktoken(path: path, encoding: "cl100k_base")
+        let pieces = TokenizerAdaptation.basePieces(of: cl100k)
+        let set = Set(pieces)
+        #expect(set.contains(Array("▁the".utf8)) && set.contains(Array("ing".utf8)))
+        #expect(pieces.allSatisfy { String(validating: $0, as: UTF8.self) != nil && !$0.contains(0x20) })
+        #expect(pieces.count > 90_000 && pieces.count < 100_256, "\(pieces.count)")
+    }
+
     @Test("HF tokenizers loads the adapted tokenizer.json (Qwen2.5 base, ja/zh/en target), ptk's ids on held-out text")
     func hfAgrees() throws {
         let info = try Reference.result("reference_adapted.py", ["info": true], as: AdaptedInfo.self).get()
