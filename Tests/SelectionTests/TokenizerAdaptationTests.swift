@@ -197,6 +197,47 @@ private let generalWords = ["the", "of", "and", "to", "in", "is", "was", "for", 
         #expect(byTokens >= byWords, "tokens \(byTokens), words \(byWords)")
         #expect(byTokens >= 0.9)
     }
+
+    @Test("DSIR with the adapted tokenizer finds a planted domain in text without spaces, where words cannot")
+    func dsirPlantedUnspaced() throws {
+        let common = Array("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处理府研质")
+        let domain = ["血压", "心脏", "药物", "诊断", "病人", "治疗", "医院", "手术"]
+        var random = SeededRandom(seed: 21)
+        func document(_ inDomain: Bool) -> String {
+            var text = ""
+            for sentence in 0..<8 {
+                for _ in 0..<12 {
+                    if inDomain, random.next() % 4 == 0 {
+                        text += domain[Int(random.next() % UInt64(domain.count))]
+                    } else {
+                        text.unicodeScalars.append(common[Int(random.next() % UInt64(common.count))].unicodeScalars
+                            .first ?? "的")
+                    }
+                }
+                text += sentence % 2 == 0 ? "，" : "。"
+            }
+            return text
+        }
+        var pool: [(text: String, domain: Bool)] = (0..<300).map { _ in (document(false), false) }
+        pool += (0..<20).map { _ in (document(true), true) }
+        for i in stride(from: pool.count - 1, to: 0, by: -1) { pool.swapAt(i, Int(random.next() % UInt64(i + 1))) }
+        let target = (0..<30).map { _ in document(true) }
+        let adapted = try TokenizerAdaptation.adapt(
+            base: [], target: InMemoryTexts(target),
+            options: .init(vocabSize: 800, minCount: 3, steps: 2, stepsBelow: 0)).tokenizer.tokenizer()
+        func precision(_ featurizer: DSIRFeaturizer) throws -> Double {
+            let dsir = try DSIR.fit(target: target, raw: pool.map(\.text), featurizer: featurizer, minimumWords: 0)
+            let weights = pool.map { dsir.weigh($0.text).logWeight }
+            let top = weights.indices.sorted { weights[$0] != weights[$1] ? weights[$0] > weights[$1] : $0 < $1 }
+                .prefix(20)
+            return Double(top.filter { pool[$0].domain }.count) / 20
+        }
+        let byTokens = try precision(DSIRFeaturizer(tokenizer: adapted))
+        let byWords = try precision(DSIRFeaturizer())
+        // Measured: tokens 0.85, words 0.1 (WordPunct makes each clause one word, seen once).
+        #expect(byTokens >= 0.8 && byTokens >= byWords + 0.5, "tokens \(byTokens), words \(byWords)")
+        #expect(adapted.tokenID("血压") != nil, "a planted word is one piece")
+    }
 }
 
 /// Reads the multilingual corpus of scripts/multilingual-corpus.sh ($PTK_CORPUS_DIR, else
