@@ -141,12 +141,12 @@ struct Select: ParsableCommand {
             let encoder = try tokenizer.map { try TokenizerFile.load(path: $0, encoding: nil) }
             let featurizer = try DSIRFeaturizer(numBuckets: buckets, ngrams: ngrams, hashing: hashing,
                                                 tokenizer: features == "tokens" ? encoder : nil)
-            var fields = [String]()
-            fields = textField.split(separator: ".").map(String.init)
+            var fields = DocumentFields()
+            fields.text = textField.split(separator: ".").map(String.init)
             let options = SelectionOptions(
                 targets: try targets(), pool: pool, output: output,
                 budget: tokens.map { .tokens($0) } ?? .documents(count ?? 0), topK: topK, seed: seed,
-                featurizer: featurizer, tokenCounter: encoder, minimumWords: minWords, textField: fields,
+                featurizer: featurizer, tokenCounter: encoder, minimumWords: minWords, fields: fields,
                 weightsOut: weightsOut, reportOut: report, threads: threads)
             let result = try SelectionJob(options: options).run(log: log)
             let unit = result.budgetUnit
