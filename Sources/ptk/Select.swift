@@ -176,28 +176,18 @@ struct BenchSelect: ParsableCommand {
         commandName: "select",
         abstract: "DSIR selection against data-selection 1.0.3 on the same real pool (needs the reference venv).")
 
-    @Option(help: "Python with data-selection (default: .venv/bin/python, made by scripts/reference-venv.sh).")
-    var python = ".venv/bin/python"
-
     @Option(help: "Approximate size of the pool, in MB (real documents; see scripts/reference_corpus.py).")
     var megabytes = 8
 
     @Option(help: "Documents to choose (top-k).")
     var k = 100
 
-    @Option(help: "Threads for the parallel columns.")
-    var threads: Int = defaultThreadCount()
-
-    @Option(help: "Scratch folder (removed afterwards).")
-    var folder = "bench-output"
+    @OptionGroup var reference: BenchReferenceOptions
 
     func run() throws {
-        do {
-            let table = try SelectBenchmark(python: python, megabytes: megabytes, threads: threads, folder: folder, k: k)
-                .run { Log.writeStderr($0 + "\n") }
-            print(table, terminator: "")
-        } catch {
-            throw reportFailure(error, log: Log())
+        try reference.printTable { progress in
+            try SelectBenchmark(python: reference.python, megabytes: megabytes, threads: reference.threads,
+                                folder: reference.folder, k: k).run(progress: progress)
         }
     }
 }

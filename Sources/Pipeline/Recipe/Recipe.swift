@@ -217,24 +217,12 @@ public struct StepSpec: Sendable, Equatable {
 /// `select:`: DSIR importance resampling over the inputs before the steps (`SelectionJob`); the steps then read
 /// the chosen records. README, "Selection in recipes".
 public struct SelectSpec: Sendable, Equatable {
-    public struct Target: Sendable, Equatable {
-        public var name: String
-        public var paths: [String]
-        public var share: Double?
-
-        public init(name: String, paths: [String], share: Double? = nil) {
-            self.name = name
-            self.paths = paths
-            self.share = share
-        }
-    }
-
     public enum Features: String, Sendable, CaseIterable {
         case words
         case tokens
     }
 
-    public var targets: [Target]
+    public var targets: [SelectionTarget]
     /// Exactly one of `count` and `tokens`.
     public var count: Int?
     public var tokens: Int?
@@ -250,7 +238,7 @@ public struct SelectSpec: Sendable, Equatable {
     public var shards: Int
     public var location: RecipeLocation
 
-    public init(targets: [Target], count: Int? = nil, tokens: Int? = nil, topK: Bool = false, buckets: Int = 10_000,
+    public init(targets: [SelectionTarget], count: Int? = nil, tokens: Int? = nil, topK: Bool = false, buckets: Int = 10_000,
                 ngrams: Int = 2, hashing: DSIRHashing = .sha256, features: Features = .words,
                 tokenizer: TokenizerSpec? = nil, minWords: Int = 100, shards: Int = 1, location: RecipeLocation)
     {
@@ -439,7 +427,7 @@ public struct Recipe: Sendable, Equatable {
 
     private static func decodeSelect(_ node: RecipeNode) throws(RecipeError) -> SelectSpec {
         guard let targetNodes = try node.mappings("targets"), !targetNodes.isEmpty else { throw node.missingError("targets") }
-        var targets: [SelectSpec.Target] = []
+        var targets: [SelectionTarget] = []
         for (i, t) in targetNodes.enumerated() {
             let paths = try t.stringList("path") ?? []
             if paths.isEmpty { throw t.missingError("path") }
@@ -447,7 +435,7 @@ public struct Recipe: Sendable, Equatable {
             if targets.contains(where: { $0.name == name }) {
                 throw .invalidValue(at: t.location, message: "two targets are named '\(name)'")
             }
-            targets.append(SelectSpec.Target(name: name, paths: paths, share: try t.double("share", in: 0...1)))
+            targets.append(SelectionTarget(name: name, paths: paths, share: try t.double("share", in: 0...1)))
         }
         let shares = targets.compactMap(\.share)
         if !shares.isEmpty, shares.count != targets.count || abs(shares.reduce(0, +) - 1) > 1e-9 {

@@ -56,7 +56,7 @@ enum SelectionStep {
         let featurizer = try DSIRFeaturizer(numBuckets: spec.buckets, ngrams: spec.ngrams, hashing: spec.hashing,
                                             tokenizer: spec.features == .tokens ? encoder : nil)
         let job = SelectionOptions(
-            targets: spec.targets.map { SelectionTarget(name: $0.name, paths: $0.paths, share: $0.share) },
+            targets: spec.targets,
             pool: files.map(\.path), output: output,
             budget: spec.tokens.map { .tokens($0) } ?? .documents(spec.count ?? 0), topK: spec.topK,
             seed: recipe.seed, featurizer: featurizer, tokenCounter: encoder, minimumWords: spec.minWords,
