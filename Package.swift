@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Pipeline", targets: ["Pipeline"]),
         .library(name: "Planning", targets: ["Planning"]),
         .library(name: "Tokenization", targets: ["Tokenization"]),
+        .library(name: "TokenizerTraining", targets: ["TokenizerTraining"]),
         .library(name: "Packing", targets: ["Packing"]),
         .library(name: "Shards", targets: ["Shards"]),
         .library(name: "Selection", targets: ["Selection"]),
@@ -49,6 +50,9 @@ let package = Package(
             exclude: ["SentencePiece/sentencepiece_model.proto"]
         ),
 
+        // MARK: Train byte-level BPE tokenizers: word counts, merges as HF tokenizers' BpeTrainer learns them
+        .target(name: "TokenizerTraining", dependencies: ["CorpusCore", "CorpusIO", "Tokenization"]),
+
         // MARK: Select documents like a target: DSIR hashed n-gram importance weights, Gumbel top-k
         .target(name: "Selection", dependencies: ["CorpusCore", "CorpusIO"]),
 
@@ -63,7 +67,8 @@ let package = Package(
 
         // MARK: The CLI: parses arguments and calls the library, nothing else
         .executableTarget(name: "ptk", dependencies: [
-            "Pipeline", "CorpusIO", "CorpusCore", "Planning", "Tokenization", "Packing", "Shards", "Selection",
+            "Pipeline", "CorpusIO", "CorpusCore", "Planning", "Tokenization", "TokenizerTraining", "Packing", "Shards",
+            "Selection",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -81,6 +86,8 @@ let package = Package(
         .testTarget(name: "PackingTests", dependencies: ["ReferenceSupport", "Packing", "Shards", "Tokenization", "CorpusCore"]),
         .testTarget(name: "SelectionTests", dependencies: ["ReferenceSupport", "Selection", "CorpusCore"]),
         .testTarget(name: "TokenizationTests", dependencies: ["ReferenceSupport", "Tokenization", "CorpusCore"]),
+        .testTarget(name: "TokenizerTrainingTests", dependencies: ["ReferenceSupport", "TokenizerTraining", "Tokenization",
+                                                                 "CorpusCore", "CorpusIO"]),
     ],
     swiftLanguageModes: [.v6]
 )
