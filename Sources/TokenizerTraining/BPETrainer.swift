@@ -170,6 +170,18 @@ public struct BPETrainer: Sendable {
         self.options = options
     }
 
+    /// Throws what `train` would throw for these options, without any words: a command checks this before it
+    /// reads a corpus.
+    ///
+    /// - Throws: `BPETrainingError` for settings that cannot train.
+    public func validate() throws(BPETrainingError) {
+        guard options.minFrequency >= 0 else { throw .negativeMinFrequency(options.minFrequency) }
+        let vocabulary = try TrainingVocabulary(specialTokens: options.specialTokens)
+        guard options.vocabSize >= vocabulary.count else {
+            throw .vocabularyTooSmall(vocabSize: options.vocabSize, required: vocabulary.count)
+        }
+    }
+
     /// Trains on the counted words.
     ///
     /// Bookkeeping kept from `tokenizers` (it decides ties and repeats, so the merges match theirs exactly):
@@ -181,11 +193,8 @@ public struct BPETrainer: Sendable {
     ///
     /// - Throws: `BPETrainingError` for settings that cannot train.
     public func train(_ words: BPEWordCounts) throws(BPETrainingError) -> TrainedBPE {
-        guard options.minFrequency >= 0 else { throw .negativeMinFrequency(options.minFrequency) }
+        try validate()
         var vocabulary = try TrainingVocabulary(specialTokens: options.specialTokens)
-        guard options.vocabSize >= vocabulary.count else {
-            throw .vocabularyTooSmall(vocabSize: options.vocabSize, required: vocabulary.count)
-        }
         var corpus = FlatWords(words, byteIDs: vocabulary.byteIDs)
         let training = corpus.train(vocabulary: &vocabulary, options: options)
         return TrainedBPE(

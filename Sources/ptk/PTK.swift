@@ -5,6 +5,7 @@ import Foundation
 import Pipeline
 import Planning
 import Tokenization
+import TokenizerTraining
 
 @main
 struct PTK: ParsableCommand {
@@ -12,8 +13,8 @@ struct PTK: ParsableCommand {
         commandName: "ptk",
         abstract: "PretrainKit: raw text → training-ready data for (continual) pretraining.",
         version: PretrainKit.version,
-        subcommands: [Run.self, Demo.self, Stats.self, Steps.self, Encode.self, Decode.self, Tokenize.self, Pack.self,
-                      Select.self, Verify.self, Inspect.self, Plan.self, Bench.self]
+        subcommands: [Run.self, Demo.self, Stats.self, Steps.self, Encode.self, Decode.self, Tokenize.self,
+                      TrainTokenizer.self, Pack.self, Select.self, Verify.self, Inspect.self, Plan.self, Bench.self]
     )
 }
 
@@ -35,7 +36,8 @@ func reportFailure(_ error: any Error, log: Log) -> ExitCode {
     if let exit = error as? ExitCode { return exit }
     log.error("\(error)")
     switch error {
-    case is RecipeError, is InputError, is PlanningError, is ScheduleError, is TokenizerError: return ExitCode(2)
+    case is RecipeError, is InputError, is PlanningError, is ScheduleError, is TokenizerError, is BPETrainingError:
+        return ExitCode(2)
     case let run as RunError:
         if case .ledger = run { return ExitCode(3) }
         return ExitCode(1)

@@ -53,7 +53,7 @@ private let trainConfigs = [
 private let trained = Reference.result(
     "reference_bpe_train.py", TrainRequest(real_bytes: 2_000_000, configs: trainConfigs), as: TrainAnswer.self)
 
-@Suite struct BPEReferenceTests {
+@Suite struct BPETrainerReferenceTests {
     /// Our merges, vocabulary and tokenizer.json equal `tokenizers`' exactly; `tokenizers` loads our file and
     /// encodes held-out documents to the ids ptk's own loader gives.
     @Test(arguments: trainConfigs.indices) func equalsHFTokenizers(index: Int) throws {
