@@ -37,7 +37,7 @@ let package = Package(
 
         // MARK: Stages, recipes, runner, accounting, demo
         .target(name: "Pipeline", dependencies: [
-            "CorpusCore", "CorpusIO", "Tokenization", "Packing", "Shards",
+            "CorpusCore", "CorpusIO", "Tokenization", "TokenizerTraining", "Packing", "Shards",
             .product(name: "Yams", package: "Yams"),
         ]),
 

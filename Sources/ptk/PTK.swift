@@ -210,7 +210,7 @@ struct Steps: ParsableCommand {
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks against reference tools, measured in the same run.",
-        subcommands: [BenchIO.self, BenchTokenize.self, BenchPack.self])
+        subcommands: [BenchIO.self, BenchTokenize.self, BenchPack.self, BenchTrainTokenizer.self])
 }
 
 struct BenchIO: ParsableCommand {

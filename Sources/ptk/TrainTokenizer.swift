@@ -86,3 +86,38 @@ struct TrainTokenizer: ParsableCommand {
         return name.hasSuffix(".jsonl") || name.hasSuffix(".json") || name.hasSuffix(".ndjson")
     }
 }
+
+struct BenchTrainTokenizer: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train-tokenizer",
+        abstract: "BPE training time against HF tokenizers' BpeTrainer and rustbpe (needs the reference venv).")
+
+    @Option(parsing: .upToNextOption, help: "Text files or folders of them; each file is one document.")
+    var corpus: [String]
+
+    @Option(help: "Vocabulary size (no special tokens).")
+    var vocabSize: Int
+
+    @Option(help: "Pre-tokenizer: gpt2 or llama3.")
+    var pattern: BPEPretokenizer = .gpt2
+
+    @Option(help: "Python with tokenizers and rustbpe (default: .venv/bin/python, made by scripts/reference-venv.sh).")
+    var python = ".venv/bin/python"
+
+    @Option(help: "Threads for ptk's multi-threaded row and the references (RAYON_NUM_THREADS).")
+    var threads: Int = defaultThreadCount()
+
+    @Option(help: "Timed repetitions (the best is reported).")
+    var repeats = 3
+
+    func run() throws {
+        do {
+            let table = try TrainTokenizerBenchmark(corpus: corpus, vocabSize: vocabSize, pretokenizer: pattern,
+                                                    python: python, threads: threads, repeats: repeats)
+                .run { Log.writeStderr($0 + "\n") }
+            print(table, terminator: "")
+        } catch {
+            throw reportFailure(error, log: Log())
+        }
+    }
+}
