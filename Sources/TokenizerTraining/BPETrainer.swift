@@ -228,43 +228,44 @@ struct FlatWords {
     mutating func train(
         vocabulary: inout TrainingVocabulary, options: BPETrainerOptions
     ) -> [(merge: BPEMerge, result: UInt32)] {
-        var pairCounts: [UInt64: Int64] = [:]
+        var pairs = PairTable(capacity: max(1024, symbols.count / 4))
         // The word lists of the heap entries; an entry refers to its list by index (freed once merged).
         var lists: [[Int32]] = []
         var heap = PairHeap()
 
-        // Count every pair, and the words each pair is in.
-        var listOfPair: [UInt64: Int] = [:]
+        // Count every pair, and the words each pair is in (step 0's lists).
         var pairOfList: [UInt64] = []
         for w in 0..<start.count {
             let s = start[w], e = s + Int(length[w])
             guard e - s >= 2 else { continue }
             for i in s..<(e - 1) {
                 let key = UInt64(symbols[i]) << 32 | UInt64(symbols[i + 1])
-                pairCounts[key, default: 0] += counts[w]
-                if let slot = listOfPair[key] {
+                let p = pairs.position(of: key)
+                pairs.counts[p] += counts[w]
+                if pairs.stamps[p] == 0 {
+                    let slot = Int(pairs.slots[p])
                     if lists[slot].last != Int32(w) { lists[slot].append(Int32(w)) }
                 } else {
-                    listOfPair[key] = lists.count
+                    pairs.stamps[p] = 0
+                    pairs.slots[p] = Int32(lists.count)
                     lists.append([Int32(w)])
                     pairOfList.append(key)
                 }
             }
         }
-        listOfPair = [:]
         for (slot, key) in pairOfList.enumerated() {
-            let count = pairCounts[key] ?? 0
+            let count = pairs.count(of: key)
             if count > 0 { heap.push(PairHeap.Entry(count: count, pair: key, list: Int32(slot))) }
         }
         pairOfList = []
 
         var merges: [(merge: BPEMerge, result: UInt32)] = []
-        var stepSlot: [UInt64: Int] = [:]
         var stepPairs: [UInt64] = []
         var stepLists: [[Int32]] = []
+        var step: Int32 = 0
         while vocabulary.count < options.vocabSize {
             guard var top = heap.pop() else { break }
-            let current = pairCounts[top.pair] ?? 0
+            let current = pairs.count(of: top.pair)
             if top.count != current {
                 top.count = current
                 heap.push(top)
@@ -274,17 +275,22 @@ struct FlatWords {
             let pair = BPEMerge(key: top.pair)
             let result = vocabulary.merged(pair.left, pair.right).id
             merges.append((pair, result))
+            step += 1
 
             let words = lists[Int(top.list)]
             lists[Int(top.list)] = []
-            // A change of a pair's count by `delta` occurrences in word `w`.
-            func change(_ key: UInt64, _ delta: Int64, _ w: Int32) {
-                pairCounts[key, default: 0] += delta
+            // A change of a pair's count by `delta` occurrences in word `w`; a pair formed (delta > 0) notes the
+            // word in this step's list of the pair.
+            @inline(__always) func change(_ key: UInt64, _ delta: Int64, _ w: Int32) {
+                let p = pairs.position(of: key)
+                pairs.counts[p] += delta
                 guard delta > 0 else { return }
-                if let slot = stepSlot[key] {
+                if pairs.stamps[p] == step {
+                    let slot = Int(pairs.slots[p])
                     if stepLists[slot].last != w { stepLists[slot].append(w) }
                 } else {
-                    stepSlot[key] = stepLists.count
+                    pairs.stamps[p] = step
+                    pairs.slots[p] = Int32(stepLists.count)
                     stepLists.append([w])
                     stepPairs.append(key)
                 }
@@ -319,12 +325,11 @@ struct FlatWords {
                 length[w] = Int32(out - s)
             }
             for (slot, key) in stepPairs.enumerated() {
-                let count = pairCounts[key] ?? 0
+                let count = pairs.count(of: key)
                 guard count > 0 else { continue }
                 heap.push(PairHeap.Entry(count: count, pair: key, list: Int32(lists.count)))
                 lists.append(stepLists[slot])
             }
-            stepSlot.removeAll(keepingCapacity: true)
             stepPairs.removeAll(keepingCapacity: true)
             stepLists.removeAll(keepingCapacity: true)
         }
