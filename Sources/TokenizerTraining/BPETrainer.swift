@@ -214,14 +214,17 @@ struct FlatWords {
 
     /// The words sorted by their bytes, so that the order (and so every tie) is the same in every run.
     init(_ words: BPEWordCounts, byteIDs: [UInt32]) {
-        let sorted = words.counts.sorted { $0.key.lexicographicallyPrecedes($1.key) }
-        symbols.reserveCapacity(sorted.reduce(0) { $0 + $1.key.count })
-        start.reserveCapacity(sorted.count)
-        for (bytes, count) in sorted {
+        let table = words.table
+        let order = table.sortedEntries()
+        symbols.reserveCapacity(table.arena.count)
+        start.reserveCapacity(order.count)
+        length.reserveCapacity(order.count)
+        counts.reserveCapacity(order.count)
+        for entry in order {
             start.append(symbols.count)
-            length.append(Int32(bytes.count))
-            counts.append(Int64(count))
-            for byte in bytes { symbols.append(byteIDs[Int(byte)]) }
+            length.append(table.lengths[entry])
+            counts.append(Int64(table.counts[entry]))
+            for byte in table.word(entry) { symbols.append(byteIDs[Int(byte)]) }
         }
     }
 
@@ -279,22 +282,8 @@ struct FlatWords {
 
             let words = lists[Int(top.list)]
             lists[Int(top.list)] = []
-            // A change of a pair's count by `delta` occurrences in word `w`; a pair formed (delta > 0) notes the
-            // word in this step's list of the pair.
-            @inline(__always) func change(_ key: UInt64, _ delta: Int64, _ w: Int32) {
-                let p = pairs.position(of: key)
-                pairs.counts[p] += delta
-                guard delta > 0 else { return }
-                if pairs.stamps[p] == step {
-                    let slot = Int(pairs.slots[p])
-                    if stepLists[slot].last != w { stepLists[slot].append(w) }
-                } else {
-                    pairs.stamps[p] = step
-                    pairs.slots[p] = Int32(stepLists.count)
-                    stepLists.append([w])
-                    stepPairs.append(key)
-                }
-            }
+            var changes = StepChanges(pairs: pairs, step: step, pairsFormed: stepPairs, lists: stepLists)
+            pairs = PairTable(capacity: 0)  // moved into `changes`, so that it stays uniquely referenced
             let (a, b) = (pair.left, pair.right)
             for w32 in words {
                 let w = Int(w32)
@@ -305,16 +294,16 @@ struct FlatWords {
                     if symbols[r] == a && r + 1 < e && symbols[r + 1] == b {
                         if out > s {
                             let previous = UInt64(symbols[out - 1]) << 32
-                            change(previous | UInt64(a), -c, w32)
-                            change(previous | UInt64(result), c, w32)
+                            changes.change(previous | UInt64(a), -c, w32)
+                            changes.change(previous | UInt64(result), c, w32)
                         }
                         symbols[out] = result
                         out += 1
                         r += 2
                         if r < e {
                             let next = UInt64(symbols[r])
-                            change(UInt64(b) << 32 | next, -c, w32)
-                            change(UInt64(result) << 32 | next, c, w32)
+                            changes.change(UInt64(b) << 32 | next, -c, w32)
+                            changes.change(UInt64(result) << 32 | next, c, w32)
                         }
                     } else {
                         symbols[out] = symbols[r]
@@ -324,6 +313,9 @@ struct FlatWords {
                 }
                 length[w] = Int32(out - s)
             }
+            pairs = changes.pairs
+            stepPairs = changes.pairsFormed
+            stepLists = changes.lists
             for (slot, key) in stepPairs.enumerated() {
                 let count = pairs.count(of: key)
                 guard count > 0 else { continue }
@@ -334,6 +326,34 @@ struct FlatWords {
             stepLists.removeAll(keepingCapacity: true)
         }
         return merges
+    }
+}
+
+/// The count changes of one merge step, applied as they come (a struct, not a closure over local variables, so
+/// that the compiler checks exclusive access statically instead of at every call).
+struct StepChanges {
+    var pairs: PairTable
+    let step: Int32
+    /// The pairs formed in this step, in the order first formed.
+    var pairsFormed: [UInt64]
+    /// The words each formed pair was formed in (by `PairTable.slots`).
+    var lists: [[Int32]]
+
+    /// A change of a pair's count by `delta` occurrences in word `w`; a pair formed (delta > 0) notes the word in
+    /// this step's list of the pair.
+    @inline(__always) mutating func change(_ key: UInt64, _ delta: Int64, _ w: Int32) {
+        let p = pairs.position(of: key)
+        pairs.counts[p] += delta
+        guard delta > 0 else { return }
+        if pairs.stamps[p] == step {
+            let slot = Int(pairs.slots[p])
+            if lists[slot].last != w { lists[slot].append(w) }
+        } else {
+            pairs.stamps[p] = step
+            pairs.slots[p] = Int32(lists.count)
+            lists.append([w])
+            pairsFormed.append(key)
+        }
     }
 }
 

@@ -1,4 +1,5 @@
 import CorpusCore
+import Foundation
 import Tokenization
 
 /// The pre-tokenizer a trained byte-level BPE tokenizer uses, and writes into its tokenizer.json.
@@ -40,8 +41,8 @@ public enum BPEPretokenizer: String, Sendable, CaseIterable {
 public struct BPEWordCounts: Sendable {
     /// The pre-tokenizer that cut the documents.
     public let pretokenizer: BPEPretokenizer
-    /// Count of each distinct pre-token.
-    public private(set) var counts: [[UInt8]: Int] = [:]
+    /// The distinct pre-tokens and their counts.
+    private(set) var table = WordTable()
     /// Pre-tokens counted in all (with repeats).
     public private(set) var total = 0
     /// Documents counted.
@@ -52,7 +53,14 @@ public struct BPEWordCounts: Sendable {
     }
 
     /// The number of distinct pre-tokens.
-    public var distinct: Int { counts.count }
+    public var distinct: Int { table.count }
+
+    /// Count of each distinct pre-token (a copy: for tests and small corpora).
+    public var counts: [[UInt8]: Int] {
+        var result: [[UInt8]: Int] = [:]
+        for entry in 0..<table.count { result[Array(table.word(entry))] = table.counts[entry] }
+        return result
+    }
 
     /// Counts the pre-tokens of one document.
     public mutating func add(_ text: String) {
@@ -64,17 +72,17 @@ public struct BPEWordCounts: Sendable {
     public mutating func add(utf8 buffer: UnsafeBufferPointer<UInt8>) {
         documents += 1
         pretokenizer.scanner.forEachPiece(buffer) { range in
-            counts[Array(buffer[range]), default: 0] += 1
+            table.add(UnsafeBufferPointer(rebasing: buffer[range]), count: 1)
             total += 1
         }
     }
 
     /// Adds every count of `other` (cut with the same pre-tokenizer) to these.
     public mutating func merge(_ other: BPEWordCounts) {
-        if counts.isEmpty {
-            counts = other.counts
+        if table.count == 0 {
+            table = other.table
         } else {
-            counts.merge(other.counts, uniquingKeysWith: +)
+            table.merge(other.table)
         }
         total += other.total
         documents += other.documents
