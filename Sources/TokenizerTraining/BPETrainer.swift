@@ -285,33 +285,40 @@ struct FlatWords {
             var changes = StepChanges(pairs: pairs, step: step, pairsFormed: stepPairs, lists: stepLists)
             pairs = PairTable(capacity: 0)  // moved into `changes`, so that it stays uniquely referenced
             let (a, b) = (pair.left, pair.right)
-            for w32 in words {
-                let w = Int(w32)
-                let s = start[w], e = s + Int(length[w])
-                let c = counts[w]
-                var r = s, out = s
-                while r < e {
-                    if symbols[r] == a && r + 1 < e && symbols[r + 1] == b {
-                        if out > s {
-                            let previous = UInt64(symbols[out - 1]) << 32
-                            changes.change(previous | UInt64(a), -c, w32)
-                            changes.change(previous | UInt64(result), c, w32)
+            let (start, counts) = (self.start, self.counts)
+            // Raw buffers: the scan below is the hot loop of training, and array writes through `self` would
+            // check uniqueness on every store.
+            symbols.withUnsafeMutableBufferPointer { symbols in
+                length.withUnsafeMutableBufferPointer { length in
+                    for w32 in words {
+                        let w = Int(w32)
+                        let s = start[w], e = s + Int(length[w])
+                        let c = counts[w]
+                        var r = s, out = s
+                        while r < e {
+                            if symbols[r] == a && r + 1 < e && symbols[r + 1] == b {
+                                if out > s {
+                                    let previous = UInt64(symbols[out - 1]) << 32
+                                    changes.change(previous | UInt64(a), -c, w32)
+                                    changes.change(previous | UInt64(result), c, w32)
+                                }
+                                symbols[out] = result
+                                out += 1
+                                r += 2
+                                if r < e {
+                                    let next = UInt64(symbols[r])
+                                    changes.change(UInt64(b) << 32 | next, -c, w32)
+                                    changes.change(UInt64(result) << 32 | next, c, w32)
+                                }
+                            } else {
+                                symbols[out] = symbols[r]
+                                out += 1
+                                r += 1
+                            }
                         }
-                        symbols[out] = result
-                        out += 1
-                        r += 2
-                        if r < e {
-                            let next = UInt64(symbols[r])
-                            changes.change(UInt64(b) << 32 | next, -c, w32)
-                            changes.change(UInt64(result) << 32 | next, c, w32)
-                        }
-                    } else {
-                        symbols[out] = symbols[r]
-                        out += 1
-                        r += 1
+                        length[w] = Int32(out - s)
                     }
                 }
-                length[w] = Int32(out - s)
             }
             pairs = changes.pairs
             stepPairs = changes.pairsFormed
