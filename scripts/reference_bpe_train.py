@@ -14,7 +14,8 @@ stdin: one JSON object with
                             others are held out (both lists are answered as "train_texts" and "held_out_texts"), or
   "files": [path, ...]      each file (UTF-8) is one document, as ptk reads a .txt input;
   "configs": [{"pattern": "gpt2"|"llama3", "vocab_size": n, "min_frequency": n, "special_tokens": [...]}, ...]
-  or, instead of training,
+  or "jobs": [{"texts": [str, ...], "config": {...}}, ...] -> "job_results": [{"vocab", "merges"}, ...]
+  (many small trainings in one process), or, instead of training,
   "load": path, "encode": [str, ...]  -> "ids": [[id, ...], ...] (the file loaded as ptk encodes, see
                                          reference_tokenizer.load_as_ptk)
 stdout: one JSON object: "results": [{"vocab": {token: id}, "merges": [[a, b], ...], "json": to_str(),
@@ -69,6 +70,13 @@ def main():
         tok = reference_tokenizer.load_as_ptk(request["load"])
         ids = [e.ids for e in tok.encode_batch(request["encode"], add_special_tokens=False)]
         json.dump({"ids": ids}, sys.stdout)
+        return
+    if "jobs" in request:
+        results = []
+        for job in request["jobs"]:
+            result = train(job["texts"], job["config"])
+            results.append({"vocab": result["vocab"], "merges": result["merges"]})
+        json.dump({"job_results": results}, sys.stdout, ensure_ascii=False)
         return
     answer = {}
     if "texts" in request:

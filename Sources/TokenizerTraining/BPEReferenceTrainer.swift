@@ -61,8 +61,8 @@ public struct BPEReferenceTrainer: Sendable {
     /// Replaces each occurrence of `pair` in `word`, left to right, by `result`.
     ///
     /// ```swift
-    /// merge([1, 1, 1], (1, 1), into: 9)      // [9, 1]
-    /// merge([1, 2, 3, 1, 2], (1, 2), into: 4)   // [4, 3, 4]
+    /// merge([1, 1, 1], BPEMerge(left: 1, right: 1), into: 9)         // [9, 1]
+    /// merge([1, 2, 3, 1, 2], BPEMerge(left: 1, right: 2), into: 4)   // [4, 3, 4]
     /// ```
     static func merge(_ word: [UInt32], _ pair: BPEMerge, into result: UInt32) -> [UInt32] {
         var out: [UInt32] = []

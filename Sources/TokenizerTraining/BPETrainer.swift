@@ -158,7 +158,7 @@ struct TrainingVocabulary {
 /// var counts = BPEWordCounts(pretokenizer: .gpt2)
 /// counts.add("low lower lowest")
 /// let model = try BPETrainer(options: BPETrainerOptions(vocabSize: 260)).train(counts)
-/// model.mergeStrings   // [("Ġ", "l"), ("Ġl", "o"), ("Ġlo", "w"), ("l", "o")]
+/// model.mergeStrings   // [("l", "o"), ("lo", "w"), ("Ġ", "low"), ("Ġlow", "e")]
 /// ```
 ///
 /// - Complexity: O(total word length) to count pairs, then per merge O(length of the words that hold the

@@ -81,6 +81,13 @@ private func randomDocument(_ random: inout SplitMix64, alphabet: [String], word
         #expect(BPETrainingError.vocabularyTooSmall(vocabSize: 257, required: 258).description.contains("258"))
     }
 
+    /// A pair merged twice is serialized once, at its later position (as `tokenizers` writes its merges map).
+    @Test func repeatedPairsSerializeAtTheirLastPosition() {
+        let (p, q) = (BPEMerge(left: 1, right: 2), BPEMerge(left: 3, right: 4))
+        let training: [(merge: BPEMerge, result: UInt32)] = [(p, 300), (q, 301), (p, 300), (q, 301), (p, 300)]
+        #expect(TrainedBPE.serializedMerges(training) == [q, p])
+    }
+
     /// A special token whose text a merge also makes keeps its id (the merge reuses it).
     @Test func mergeMakingASpecialToken() throws {
         var counts = BPEWordCounts(pretokenizer: .gpt2)
