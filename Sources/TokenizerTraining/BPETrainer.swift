@@ -1,6 +1,11 @@
 import Tokenization
 
 /// Why byte-level BPE training could not start.
+///
+/// ```swift
+/// try BPETrainer(options: BPETrainerOptions(vocabSize: 100)).validate()
+/// // throws .vocabularyTooSmall(vocabSize: 100, required: 256)
+/// ```
 public enum BPETrainingError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The vocabulary size leaves no room: the special tokens and the 256 byte tokens alone need `required` ids.
     case vocabularyTooSmall(vocabSize: Int, required: Int)
@@ -42,6 +47,11 @@ public struct BPETrainerOptions: Sendable, Equatable {
 }
 
 /// One learned merge: the ids of the left and right token.
+///
+/// ```swift
+/// let merge = model.merges[0]
+/// (model.vocab[Int(merge.left)], model.vocab[Int(merge.right)])   // ("Ġ", "t"), say
+/// ```
 public struct BPEMerge: Sendable, Hashable, CustomStringConvertible {
     public var left: UInt32
     public var right: UInt32

@@ -4,8 +4,8 @@ import Tokenization
 extension TrainedBPE {
     /// The Llama 3 `Split` regex, exactly as Llama 3's tokenizer.json writes it (so that `HFTokenizer` maps it to
     /// its scanner, see `PreTokenizerPattern.hfRegexes`).
-    static let llama3Regex = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*"#
-        + #"|\s*[\r\n]+|\s+(?!\S)|\s+"#
+    static let llama3Regex = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}"#
+        + #"| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
 
     /// The model as a tokenizer.json, byte for byte as `tokenizers` 0.23.3's `Tokenizer.to_str()` writes the same
     /// model: special tokens as added tokens (`special: true`), no normalizer, the pre-tokenizer, a ByteLevel

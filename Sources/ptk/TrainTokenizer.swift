@@ -82,7 +82,9 @@ struct TrainTokenizer: ParsableCommand {
     /// JSONL by name: .jsonl, .json or .ndjson, before an optional .gz / .zst / .zstd.
     static func isJSONL(_ path: String) -> Bool {
         var name = (path as NSString).lastPathComponent.lowercased()
-        for suffix in [".gz", ".zst", ".zstd"] where name.hasSuffix(suffix) { name = String(name.dropLast(suffix.count)) }
+        for suffix in [".gz", ".zst", ".zstd"] where name.hasSuffix(suffix) {
+            name = String(name.dropLast(suffix.count))
+        }
         return name.hasSuffix(".jsonl") || name.hasSuffix(".json") || name.hasSuffix(".ndjson")
     }
 }

@@ -156,9 +156,11 @@ private let jobAnswer = Reference.result(
             vocabSize: config.vocab_size, minFrequency: config.min_frequency, specialTokens: config.special_tokens)
         ).train(counts)
         let reused = model.trainingMerges.count - (model.vocab.count - model.specialTokenCount - 256)
+        let repeated = model.trainingMerges.count - model.merges.count
         print("\(config.testDescription): \(texts.count) documents, \(counts.distinct) distinct words, "
-              + "\(model.merges.count) merges in \(Date().timeIntervalSince(start)) s (tokenizers \(theirs.seconds) s); "
-              + "\(reused) merges made an existing token, \(model.trainingMerges.count - model.merges.count) repeated a pair")
+              + "\(model.merges.count) merges in \(Date().timeIntervalSince(start)) s "
+              + "(tokenizers \(theirs.seconds) s); \(reused) merges made an existing token, \(repeated) repeated "
+              + "a pair")
 
         var ourVocab: [String: UInt32] = [:]
         for (id, token) in model.vocab.enumerated() { ourVocab[token] = UInt32(id) }

@@ -143,7 +143,8 @@ private func randomDocument(_ random: inout SplitMix64, alphabet: [String], word
     /// The written tokenizer.json loads in ptk's own loader, and encodes and decodes text as trained.
     @Test(arguments: BPEPretokenizer.allCases) func writtenFileLoads(pretokenizer: BPEPretokenizer) throws {
         var counts = BPEWordCounts(pretokenizer: pretokenizer)
-        let text = "The quick brown fox jumps over the lazy dog. 日本語のテキスト 1234567 \n\n  indented\tline\r\n"
+        let text = "The quick brown fox jumps over the lazy dog. 日本語のテキスト 1234567 "
+            + "\n\n  indented\tline\r\n"
         for _ in 0..<3 { counts.add(text) }
         let model = try BPETrainer(options: BPETrainerOptions(vocabSize: 330, specialTokens: ["<|endoftext|>"]))
             .train(counts)

@@ -135,7 +135,8 @@ public struct TrainTokenizerBenchmark {
                                        ("tokenizers \(hfVersion) BpeTrainer", threads, hf),
                                        ("rustbpe \(rustVersion)", threads, rust)]
         {
-            table += "| \(name) | \(count) | \(formatFixed(seconds, digits: 3)) | \(formatFixed(mb / seconds, digits: 2)) "
+            table += "| \(name) | \(count) | \(formatFixed(seconds, digits: 3)) "
+                + "| \(formatFixed(mb / seconds, digits: 2)) "
                 + "| \(formatFixed(seconds / oursN, digits: 2))× |\n"
         }
         return table
