@@ -97,6 +97,12 @@ public struct TrainedBPE: Sendable, Equatable {
             && a.trainingMerges.map(\.result) == b.trainingMerges.map(\.result)
     }
 
+    /// Merges during training whose token already existed (made before by another pair, or a special token).
+    public var reusedTokenCount: Int { trainingMerges.count - (vocab.count - specialTokenCount - 256) }
+
+    /// Merges during training of a pair merged before (listed once in `merges`).
+    public var repeatedPairCount: Int { trainingMerges.count - merges.count }
+
     /// `merges` as tokenizer.json writes them: pairs of token strings.
     public var mergeStrings: [(String, String)] {
         merges.map { (vocab[Int($0.left)], vocab[Int($0.right)]) }

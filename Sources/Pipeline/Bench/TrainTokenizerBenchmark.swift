@@ -128,7 +128,8 @@ public struct TrainTokenizerBenchmark {
         var table = "\(IOBenchmark.machineDescription())\n\n"
         table += "corpus: \(paths.count) files, \(formatBytes(bytes)) of text, \(words) \(pretokenizer.rawValue) "
             + "pre-tokens (\(distinct) distinct); vocabulary \(vocabSize): \(model.merges.count) merges, equal to "
-            + "tokenizers' (rustbpe: vocabulary \(rustVocab))\n\n"
+            + "tokenizers' (\(model.reusedTokenCount) merges made an existing token, \(model.repeatedPairCount) "
+            + "repeated a pair; rustbpe: vocabulary \(rustVocab))\n\n"
         table += "| trainer | threads | seconds | MB/s | ptk (\(threads) threads) faster by |\n"
         table += "|---|---:|---:|---:|---:|\n"
         for (name, count, seconds) in [("ptk", 1, ours1), ("ptk", threads, oursN),
