@@ -26,6 +26,7 @@ let package = Package(
     targets: [
         // MARK: C libraries from Debian -dev packages (libzstd-dev, zlib1g-dev, libpcre2-dev)
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
 
@@ -37,7 +38,7 @@ let package = Package(
 
         // MARK: Stages, recipes, runner, accounting, demo
         .target(name: "Pipeline", dependencies: [
-            "CorpusCore", "CorpusIO", "Tokenization", "TokenizerTraining", "Packing", "Shards",
+            "CorpusCore", "CorpusIO", "Tokenization", "TokenizerTraining", "Packing", "Shards", "Selection",
             .product(name: "Yams", package: "Yams"),
         ]),
 
@@ -54,7 +55,7 @@ let package = Package(
         .target(name: "TokenizerTraining", dependencies: ["CorpusCore", "CorpusIO", "Tokenization"]),
 
         // MARK: Select documents like a target: DSIR hashed n-gram importance weights, Gumbel top-k
-        .target(name: "Selection", dependencies: ["CorpusCore", "CorpusIO"]),
+        .target(name: "Selection", dependencies: ["CorpusCore", "CorpusIO", "Tokenization", "COpenSSL"]),
 
         // MARK: Shards: Megatron .bin/.idx token files and sidecars, manifest, reader, verifier (docs/shard-format.md)
         .target(name: "Shards", dependencies: ["CorpusCore", "CorpusIO"]),
@@ -78,13 +79,13 @@ let package = Package(
         .testTarget(name: "CorpusCoreTests", dependencies: ["CorpusCore"]),
         .testTarget(name: "CorpusIOTests", dependencies: ["CorpusIO", "CorpusCore"]),
         .testTarget(name: "PipelineTests", dependencies: ["ReferenceSupport", "Pipeline", "CorpusIO", "CorpusCore", "Tokenization",
-                                                        "Packing", "Shards"]),
+                                                        "Packing", "Shards", "Selection"]),
         // Runs the built `ptk` as a user would (the dependency makes sure it is built first).
         .testTarget(name: "CLITests", dependencies: ["ReferenceSupport", "ptk", "CorpusIO", "Shards"]),
         .testTarget(name: "PlanningTests", dependencies: ["ReferenceSupport", "Planning", "CorpusCore"]),
         .testTarget(name: "ShardsTests", dependencies: ["ReferenceSupport", "Shards", "CorpusIO", "CorpusCore"]),
         .testTarget(name: "PackingTests", dependencies: ["ReferenceSupport", "Packing", "Shards", "Tokenization", "CorpusCore"]),
-        .testTarget(name: "SelectionTests", dependencies: ["ReferenceSupport", "Selection", "CorpusCore"]),
+        .testTarget(name: "SelectionTests", dependencies: ["ReferenceSupport", "Selection", "CorpusCore", "CorpusIO"]),
         .testTarget(name: "TokenizationTests", dependencies: ["ReferenceSupport", "Tokenization", "CorpusCore"]),
         .testTarget(name: "TokenizerTrainingTests", dependencies: ["ReferenceSupport", "TokenizerTraining", "Tokenization",
                                                                  "CorpusCore", "CorpusIO"]),

@@ -27,7 +27,7 @@ public enum StableHash {
 /// // "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 /// ```
 public struct SHA256: Sendable {
-    private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (
+    private var state: State = (
         0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19
     )
     private var block = [UInt8](repeating: 0, count: 64)
@@ -108,9 +108,47 @@ public struct SHA256: Sendable {
         0x748f_82ee, 0x78a5_636f, 0x84c8_7814, 0x8cc7_0208, 0x90be_fffa, 0xa450_6ceb, 0xbef9_a3f7, 0xc671_78f2,
     ]
 
-    @inline(__always) private func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
+    private mutating func compress(_ chunk: UnsafeRawBufferPointer) { SHA256.compress(&state, chunk) }
 
-    private mutating func compress(_ chunk: UnsafeRawBufferPointer) {
+    /// The digest of `bytes` as eight big-endian words, computed on the stack: no allocation, for hashing many
+    /// short strings (DSIR hashes every word and bigram of a corpus).
+    ///
+    /// ```swift
+    /// "abc".utf8.withContiguousStorageIfAvailable { SHA256.words(of: UnsafeRawBufferPointer($0)).0 }   // 0xba7816bf
+    /// ```
+    public static func words(of bytes: UnsafeRawBufferPointer) -> State {
+        var state: State = (0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c,
+                            0x1f83_d9ab, 0x5be0_cd19)
+        let whole = bytes.count / 64 * 64
+        var offset = 0
+        while offset < whole {
+            compress(&state, UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + 64]))
+            offset += 64
+        }
+        // The tail, 0x80, zeros and the bit length: one block, or two when fewer than 9 bytes are left.
+        withUnsafeTemporaryAllocation(byteCount: 128, alignment: 8) { tail in
+            tail.initializeMemory(as: UInt8.self, repeating: 0)
+            let rest = bytes.count - whole
+            if rest > 0, let base = bytes.baseAddress, let out = tail.baseAddress {
+                out.copyMemory(from: base + whole, byteCount: rest)
+            }
+            tail[rest] = 0x80
+            let blocks = rest < 56 ? 1 : 2
+            let bitLength = UInt64(bytes.count) &* 8
+            for i in 0..<8 { tail[blocks * 64 - 1 - i] = UInt8(truncatingIfNeeded: bitLength >> UInt64(8 * i)) }
+            for block in 0..<blocks {
+                compress(&state, UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(tail)[block * 64..<block * 64 + 64]))
+            }
+        }
+        return state
+    }
+
+    /// The eight working words of SHA-256.
+    public typealias State = (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32)
+
+    @inline(__always) private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
+
+    private static func compress(_ state: inout State, _ chunk: UnsafeRawBufferPointer) {
         // The message schedule lives on the stack: an array here cost one allocation per 64-byte block.
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
             SHA256.k.withUnsafeBufferPointer { k in

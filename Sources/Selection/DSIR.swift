@@ -25,11 +25,11 @@ public enum SelectionError: Error, Equatable, Sendable, CustomStringConvertible 
 /// ```
 public struct DSIRBucketCounts: Sendable, Equatable {
     /// Count per bucket.
-    public private(set) var counts: [Int]
+    public internal(set) var counts: [Int]
     /// The sum of `counts`.
-    public private(set) var total: Int = 0
+    public internal(set) var total: Int = 0
     /// How many documents were added.
-    public private(set) var documents: Int = 0
+    public internal(set) var documents: Int = 0
 
     public init(numBuckets: Int) { counts = [Int](repeating: 0, count: numBuckets) }
 
@@ -141,9 +141,12 @@ public struct DSIR: Sendable {
 
     /// The reference's per-example length: (features + n(n−1)/2) div n, which is the number of words whenever
     /// there are at least n − 1 of them.
-    public func length(_ features: DSIRFeatures) -> Int {
+    public func length(_ features: DSIRFeatures) -> Int { length(featureCount: features.total) }
+
+    /// `length` from the number of features.
+    public func length(featureCount: Int) -> Int {
         let n = featurizer.ngrams
-        return (features.total + n * (n - 1) / 2) / n
+        return (featureCount + n * (n - 1) / 2) / n
     }
 
     /// Weighs one document.

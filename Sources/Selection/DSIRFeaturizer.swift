@@ -1,4 +1,6 @@
+import COpenSSL
 import CorpusCore
+import Tokenization
 
 /// DSIR's hashed n-gram features: the text lowercased as Python's `str.lower()`, split by NLTK's
 /// `WordPunctTokenizer`, its unigrams and n-grams (words joined by one space) each hashed to one of `numBuckets`
@@ -20,30 +22,69 @@ public struct DSIRFeaturizer: Sendable {
     public let numBuckets: Int
     /// n-grams up to this length are counted (2: unigrams and bigrams, the reference's default).
     public let ngrams: Int
+    /// How an n-gram of words becomes a bucket (ignored for token features, which always use `FeatureHash`).
+    public let hashing: DSIRHashing
+    /// When set, the features are n-grams of this tokenizer's ids on the text as it is (Chang et al. 2024: a
+    /// tokenizer adapted to the target), and "words" are tokens. Otherwise n-grams of lowercased WordPunct words.
+    public let tokenizer: (any TokenEncoder)?
 
     /// - Throws: `SelectionError.invalidParameter` unless `1 <= numBuckets <= 2^40` and `ngrams >= 1`.
-    public init(numBuckets: Int = 10_000, ngrams: Int = 2) throws {
+    public init(numBuckets: Int = 10_000, ngrams: Int = 2, hashing: DSIRHashing = .sha256,
+                tokenizer: (any TokenEncoder)? = nil) throws {
         guard numBuckets >= 1, numBuckets <= 1 << 40 else {
             throw SelectionError.invalidParameter(name: "numBuckets", value: String(numBuckets))
         }
         guard ngrams >= 1 else { throw SelectionError.invalidParameter(name: "ngrams", value: String(ngrams)) }
         self.numBuckets = numBuckets
         self.ngrams = ngrams
+        self.hashing = hashing
+        self.tokenizer = tokenizer
     }
 
+    /// A short name of the feature rule, for logs and manifests: `words/sha256`, `words/fast` or `tokens`.
+    public var featureName: String { tokenizer == nil ? "words/\(hashing.rawValue)" : "tokens" }
+
     /// The bucket of one feature's UTF-8 bytes: the SHA-256 digest read as a 256-bit big-endian integer, modulo
-    /// `numBuckets` (computed exactly, byte by byte: r = (r·256 + byte) mod B).
+    /// `numBuckets`. The digest comes from libcrypto (its assembly uses the CPU's SHA extensions: 35% of the time
+    /// went to the plain Swift SHA-256 before); `bucketReference` is the same with `CorpusCore.SHA256`.
     ///
     /// ```swift
     /// try DSIRFeaturizer().bucket(Array("hello".utf8))   // int(sha256(b"hello").hexdigest(), 16) % 10000
     /// ```
+    @inline(__always)
     public func bucket(_ bytes: UnsafeRawBufferPointer) -> Int {
-        var hasher = SHA256()
-        hasher.update(bytes)
-        let modulus = UInt64(numBuckets)
-        var remainder: UInt64 = 0
-        for byte in hasher.digest() { remainder = (remainder << 8 | UInt64(byte)) % modulus }
-        return Int(remainder)
+        var digest: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &digest) { out in
+            ptk_sha256(bytes.baseAddress, bytes.count, out.baseAddress?.assumingMemoryBound(to: UInt8.self))
+        }
+        return withUnsafeBytes(of: digest) { DSIRFeaturizer.remainder(bigEndianDigest: $0, modulo: numBuckets) }
+    }
+
+    /// `bucket` with the plain Swift SHA-256 of CorpusCore.
+    public func bucketReference(_ bytes: UnsafeRawBufferPointer) -> Int {
+        let words = SHA256.words(of: bytes)
+        var digest = [UInt8]()
+        withUnsafeBytes(of: words) { raw in
+            for i in 0..<8 {
+                let w = raw.load(fromByteOffset: 4 * i, as: UInt32.self)
+                digest += [UInt8(w >> 24), UInt8(truncatingIfNeeded: w >> 16), UInt8(truncatingIfNeeded: w >> 8),
+                           UInt8(truncatingIfNeeded: w)]
+            }
+        }
+        return digest.withUnsafeBytes { DSIRFeaturizer.remainder(bigEndianDigest: $0, modulo: numBuckets) }
+    }
+
+    /// The 32 bytes read as a big-endian integer, modulo `modulus` (at most 2^40): four 64-bit steps of
+    /// r = (r·2^64 + w) mod B in 128-bit arithmetic (r < B, so the high half of the dividend is below B).
+    @inline(__always)
+    static func remainder(bigEndianDigest digest: UnsafeRawBufferPointer, modulo modulus: Int) -> Int {
+        let m = UInt64(modulus)
+        var r: UInt64 = 0
+        for i in 0..<4 {
+            let word = UInt64(bigEndian: digest.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))
+            r = m.dividingFullWidth((r, word)).remainder
+        }
+        return Int(r)
     }
 
     /// `bucket` of an array of bytes.
@@ -51,7 +92,10 @@ public struct DSIRFeaturizer: Sendable {
 
     /// The bucket counts of `text` (sparse, by bucket) and its number of words.
     ///
-    /// - Complexity: O(n) SHA-256 computations for n words (n unigrams, n − 1 bigrams, …).
+    /// This is the plain reference path (a dictionary, every feature hashed anew); `DSIRWorkspace.features` is
+    /// the fast one and is tested equal to it.
+    ///
+    /// - Complexity: O(n) hash computations for n words (n unigrams, n − 1 bigrams, …).
     public func features(_ text: String) -> DSIRFeatures {
         var counts: [Int: Int] = [:]
         let words = forEachFeature(text) { counts[$0, default: 0] += 1 }
@@ -60,14 +104,25 @@ public struct DSIRFeaturizer: Sendable {
     }
 
     /// Calls `body` with the bucket of every feature of `text` (unigrams first, then bigrams, … as the reference
-    /// counts them) and returns the number of words.
+    /// counts them) and returns the number of words (tokens, for token features).
     @discardableResult
     public func forEachFeature(_ text: String, _ body: (Int) -> Void) -> Int {
+        if let tokenizer {
+            let ids = tokenizer.encodeOrdinary(text)
+            var hashes = ids.map { FeatureHash.token($0) }
+            forEachNgramHash(&hashes, body)
+            return ids.count
+        }
         let lowered = DSIRFeaturizer.pythonLowercasedUTF8(text)
         var ranges: [Range<Int>] = []
         lowered.withUnsafeBufferPointer { bytes in
             DSIRFeaturizer.forEachWordPunctToken(bytes) { ranges.append($0) }
             let raw = UnsafeRawBufferPointer(bytes)
+            if hashing == .fast {
+                var hashes = ranges.map { FeatureHash.bytes(UnsafeRawBufferPointer(rebasing: raw[$0])) }
+                forEachNgramHash(&hashes, body)
+                return
+            }
             for range in ranges { body(bucket(UnsafeRawBufferPointer(rebasing: raw[range]))) }
             guard ngrams >= 2 else { return }
             var joined: [UInt8] = []
@@ -83,6 +138,21 @@ public struct DSIRFeaturizer: Sendable {
             }
         }
         return ranges.count
+    }
+
+    /// The buckets of the n-grams of items with 64-bit hashes `hashes` (unigrams, then bigrams, …): an n-gram's
+    /// hash is `FeatureHash.combine` folded over its items. `hashes` is overwritten.
+    func forEachNgramHash(_ hashes: inout [UInt64], _ body: (Int) -> Void) {
+        let items = hashes.count
+        var prefix = hashes  // prefix[i]: the hash of the (n−1)-gram starting at i
+        for h in hashes { body(FeatureHash.bucket(h, count: numBuckets)) }
+        guard ngrams >= 2 else { return }
+        for n in 2...ngrams where items >= n {
+            for start in 0...(items - n) {
+                prefix[start] = FeatureHash.combine(prefix[start], hashes[start + n - 1])
+                body(FeatureHash.bucket(prefix[start], count: numBuckets))
+            }
+        }
     }
 
     // MARK: Python str.lower()
@@ -119,7 +189,15 @@ public struct DSIRFeaturizer: Sendable {
                 }
                 let (value, length) = decodeMultibyteScalar(bytes, at: i)
                 let end = min(i + length, bytes.count)
-                if value == 0x03A3 {
+                if value < 0x10000, value != 0x03A3 {
+                    // The common case, from a table: no property lookup.
+                    if BMPTable.flags[Int(value)] & BMPTable.changesWhenLowercased != 0,
+                       let lower = BMPTable.lowercase[value] {
+                        out.append(contentsOf: lower)
+                    } else {
+                        out.append(contentsOf: bytes[i..<end])
+                    }
+                } else if value == 0x03A3 {
                     out.append(contentsOf: isFinalSigma(bytes, start: i, end: end) ? [0xCF, 0x82] : [0xCF, 0x83])
                 } else if let scalar = Unicode.Scalar(value), scalar.properties.changesWhenLowercased {
                     out.append(contentsOf: scalar.properties.lowercaseMapping.utf8)
@@ -199,9 +277,16 @@ public struct DSIRFeaturizer: Sendable {
         if kind != 0 { body(start..<text.count) }
     }
 
-    /// 0 for `\s`, 1 for `\w`, 2 for anything else (see `forEachWordPunctToken`).
+    /// 0 for `\s`, 1 for `\w`, 2 for anything else (see `forEachWordPunctToken`); scalars of the Basic
+    /// Multilingual Plane from a table made once from `wordPunctClassReference`.
     @inline(__always)
     static func wordPunctClass(_ value: UInt32) -> Int {
+        if value >= 0x80, value < 0x10000 { return Int(BMPTable.flags[Int(value)] & BMPTable.classMask) }
+        return wordPunctClassReference(value)
+    }
+
+    /// `wordPunctClass` from the Unicode properties, scalar by scalar.
+    static func wordPunctClassReference(_ value: UInt32) -> Int {
         if value < 0x80 {
             let byte = UInt8(value)
             if byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) { return 0 }
@@ -237,4 +322,31 @@ public struct DSIRFeatures: Sendable, Equatable {
 
     /// The number of features (n-grams of every length counted).
     public var total: Int { counts.reduce(0, +) }
+}
+
+/// Properties of the scalars below U+10000 that DSIR's featurization asks for millions of times, computed once
+/// from the same Unicode property calls (`_swift_stdlib_getBinaryProperties` was 11% of the time).
+enum BMPTable {
+    static let classMask: UInt8 = 0b11
+    static let changesWhenLowercased: UInt8 = 0b100
+
+    /// Bits 0–1: `wordPunctClassReference`; bit 2: the scalar changes when lowercased.
+    static let flags: [UInt8] = (0..<0x10000).map { value in
+        var flags = UInt8(DSIRFeaturizer.wordPunctClassReference(UInt32(value)))
+        if let scalar = Unicode.Scalar(UInt32(value)), scalar.properties.changesWhenLowercased {
+            flags |= changesWhenLowercased
+        }
+        return flags
+    }
+
+    /// The UTF-8 of the full lowercase mapping of each BMP scalar that changes (U+03A3 included: its caller
+    /// decides about the final form first).
+    static let lowercase: [UInt32: [UInt8]] = {
+        var map: [UInt32: [UInt8]] = [:]
+        for value in UInt32(0x80)..<0x10000 {
+            guard let scalar = Unicode.Scalar(value), scalar.properties.changesWhenLowercased else { continue }
+            map[value] = Array(scalar.properties.lowercaseMapping.utf8)
+        }
+        return map
+    }()
 }

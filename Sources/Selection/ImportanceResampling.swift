@@ -23,21 +23,48 @@ public struct ImportanceResampler: Sendable {
         case gumbel(seed: UInt64)
     }
 
-    /// How many documents to choose.
-    public let count: Int
+    /// How much to choose.
+    public enum Budget: Sendable, Equatable {
+        /// This many documents.
+        case documents(Int)
+        /// Documents in key order until their tokens reach this many: the document that crosses the budget is
+        /// included, so the total is at least the budget (less only when the pool runs out) and exceeds it by
+        /// less than that one document.
+        case tokens(Int)
+    }
+
+    public let budget: Budget
     public let mode: Mode
     private var random: SeededRandom
-    /// A min-heap on (key, −index) of the best `count` offers so far.
-    private var heap: [(key: Double, index: Int)] = []
+    /// The best offers so far, the lowest (smallest key, then largest index) on top.
+    private var heap = BinaryHeap<Candidate>()
+    /// The tokens of the documents in `heap`.
+    private var heldTokens = 0
 
-    public init(count: Int, mode: Mode) {
-        self.count = max(0, count)
+    /// One offered document.
+    public struct Candidate: Sendable, Equatable, HeapOrdered {
+        static func heapAbove(_ a: Candidate, _ b: Candidate) -> Bool { ImportanceResampler.below(a, b) }
+
+        /// log w, plus the noise in Gumbel mode.
+        public var key: Double
+        public var index: Int
+        public var tokens: Int
+    }
+
+    /// - Parameter stream: the name of the random stream (independent streams for several targets).
+    public init(budget: Budget, mode: Mode, stream: String = "dsir/gumbel") {
+        switch budget {
+        case .documents(let n): self.budget = .documents(max(0, n))
+        case .tokens(let n): self.budget = .tokens(max(0, n))
+        }
         self.mode = mode
         switch mode {
         case .topK: random = SeededRandom(seed: 0)
-        case .gumbel(let seed): random = SeededRandom(seed: seed, stream: "dsir/gumbel")
+        case .gumbel(let seed): random = SeededRandom(seed: seed, stream: stream)
         }
     }
+
+    public init(count: Int, mode: Mode) { self.init(budget: .documents(count), mode: mode) }
 
     /// A standard Gumbel draw, −log(−log u) with u uniform in (0, 1) (the midpoint of one of 2^53 cells).
     static func gumbel(_ random: inout SeededRandom) -> Double {
@@ -47,52 +74,54 @@ public struct ImportanceResampler: Sendable {
 
     /// `a` ranks below `b`: a smaller key, or the same key and a larger index.
     @inline(__always)
-    private static func below(_ a: (key: Double, index: Int), _ b: (key: Double, index: Int)) -> Bool {
+    private static func below(_ a: Candidate, _ b: Candidate) -> Bool {
         a.key < b.key || (a.key == b.key && a.index > b.index)
     }
 
     /// Offers one eligible document (skip ineligible ones: they take no random draw). A NaN weight is never
-    /// chosen.
+    /// chosen. `tokens` matters only for a token budget.
     ///
-    /// - Complexity: O(log k).
-    public mutating func offer(index: Int, logWeight: Double) {
+    /// - Complexity: O(log k) for k documents held.
+    public mutating func offer(index: Int, logWeight: Double, tokens: Int = 1) {
         var key = logWeight
         if case .gumbel = mode { key += ImportanceResampler.gumbel(&random) }
-        guard count > 0, !key.isNaN else { return }
-        let entry = (key: key, index: index)
-        if heap.count < count {
-            heap.append(entry)
-            siftUp(heap.count - 1)
-        } else if ImportanceResampler.below(heap[0], entry) {
-            heap[0] = entry
-            siftDown(0)
+        guard !key.isNaN else { return }
+        let entry = Candidate(key: key, index: index, tokens: tokens)
+        switch budget {
+        case .documents(let count):
+            guard count > 0 else { return }
+            if heap.count < count {
+                push(entry)
+            } else if let lowest = heap.top, ImportanceResampler.below(lowest, entry) {
+                heldTokens += entry.tokens - lowest.tokens
+                heap.replaceTop(entry)
+            }
+        case .tokens(let limit):
+            guard limit > 0 else { return }
+            if heldTokens >= limit, let lowest = heap.top, !ImportanceResampler.below(lowest, entry) { return }
+            push(entry)
+            // Drop the lowest while the others still reach the budget without it.
+            while heap.count > 1, let lowest = heap.top, heldTokens - lowest.tokens >= limit {
+                heldTokens -= lowest.tokens
+                heap.popTop()
+            }
         }
     }
 
-    /// The chosen indices, ascending (fewer than `count` when fewer documents were offered).
-    public func chosen() -> [Int] { heap.map(\.index).sorted() }
+    /// The chosen indices, ascending (fewer, or fewer tokens, than the budget when the pool ran out).
+    public func chosen() -> [Int] { heap.elements.map(\.index).sorted() }
 
-    private mutating func siftUp(_ start: Int) {
-        var child = start
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard ImportanceResampler.below(heap[child], heap[parent]) else { return }
-            heap.swapAt(child, parent)
-            child = parent
-        }
+    /// The chosen documents, best first.
+    public func ranked() -> [Candidate] {
+        heap.elements.sorted { ImportanceResampler.below($1, $0) }
     }
 
-    private mutating func siftDown(_ start: Int) {
-        var parent = start
-        while true {
-            let left = 2 * parent + 1
-            guard left < heap.count else { return }
-            var smallest = left
-            if left + 1 < heap.count, ImportanceResampler.below(heap[left + 1], heap[left]) { smallest = left + 1 }
-            guard ImportanceResampler.below(heap[smallest], heap[parent]) else { return }
-            heap.swapAt(smallest, parent)
-            parent = smallest
-        }
+    /// The tokens of the chosen documents (their count, for a document budget offered with tokens 1).
+    public var chosenTokens: Int { heldTokens }
+
+    private mutating func push(_ entry: Candidate) {
+        heap.push(entry)
+        heldTokens += entry.tokens
     }
 
     /// Chooses among `weights` (ineligible ones skipped) in one call.

@@ -4,21 +4,35 @@ import CorpusIO
 import Foundation
 import Pipeline
 import Selection
+import Tokenization
+
+extension DSIRHashing: ExpressibleByArgument {}
 
 struct Select: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Choose pool documents that look like a target corpus (DSIR hashed n-gram importance resampling).",
         discussion: """
-            Reads the pool three times so that memory stays flat: to fit the raw n-gram distribution, to weigh \
-            every document (log importance weight, optionally written to --weights-out), and to copy the chosen \
-            records, byte for byte, to --output in pool order. Documents with fewer than --min-words words are \
-            never chosen. Without --top-k the choice is a Gumbel top-k draw (sampling without replacement, \
-            probability ∝ weight) seeded by --seed. Pool records that are not documents go to \
-            OUTPUT.rejects.jsonl.zst.
+            Fits the target and raw n-gram distributions, weighs every pool document (log importance weight, \
+            optionally written to --weights-out), chooses by Gumbel top-k (sampling without replacement, \
+            probability ∝ weight, seeded by --seed) or by --top-k, and copies the chosen records, byte for byte, \
+            to --output in pool order. The pool is streamed (memory stays flat). Documents with fewer than \
+            --min-words words (tokens, with --features tokens) are never chosen. Pool records that are not \
+            documents go to OUTPUT.rejects.jsonl.zst.
+
+            Several targets: --target NAME=FILE[,FILE…] for each; each gets its --target-share of the budget, or \
+            a share proportional to its size; the first target chooses first. A plain --target FILE adds FILE to \
+            one target named "target".
+
+            --features words --hashing sha256 (the default) gives the log weights of data-selection 1.0.3 \
+            (p-lambda/dsir); --hashing fast counts the same n-grams with a cheaper hash. --features tokens counts \
+            n-grams of the --tokenizer's ids instead (for a tokenizer adapted to the target domain).
             """)
 
-    @Option(help: "Target JSONL (plain, .gz or .zst): the documents to look like.")
+    @Option(help: "Target: FILE (JSONL, plain, .gz or .zst), or NAME=FILE[,FILE…] for one of several targets.")
     var target: [String]
+
+    @Option(help: "NAME=FRACTION: a target's share of the budget (give one for every target, adding up to 1).")
+    var targetShare: [String] = []
 
     @Option(parsing: .upToNextOption, help: "Pool JSONL files to choose from.")
     var pool: [String]
@@ -27,7 +41,10 @@ struct Select: ParsableCommand {
     var output: String
 
     @Option(help: "How many documents to choose.")
-    var count: Int
+    var count: Int?
+
+    @Option(help: "Choose documents until their tokens (counted with --tokenizer, no EOS) reach this many.")
+    var tokens: Int?
 
     @Option(help: "Seed of the Gumbel noise.")
     var seed: UInt64 = 0
@@ -38,8 +55,23 @@ struct Select: ParsableCommand {
     @Option(help: "Write one line per pool document: {\"id\", \"log_weight\", \"words\", \"eligible\"} (JSONL).")
     var weightsOut: String?
 
+    @Option(help: "Write a JSON report: counts per target, and KL(target ‖ chosen) against KL(target ‖ random sample).")
+    var report: String?
+
     @Option(help: "Hash buckets.")
     var buckets = 10_000
+
+    @Option(help: "n-grams up to this length are counted.")
+    var ngrams = 2
+
+    @Option(help: "words: lowercased WordPunct words (the reference's); tokens: the --tokenizer's ids.")
+    var features = "words"
+
+    @Option(help: "How word n-grams become buckets: sha256 (the reference's) or fast.")
+    var hashing = DSIRHashing.sha256
+
+    @Option(help: "Tokenizer file (tokenizer.json, .model, .tiktoken) for --features tokens and --tokens.")
+    var tokenizer: String?
 
     @Option(help: "Documents with fewer words are never chosen.")
     var minWords = 100
@@ -47,108 +79,115 @@ struct Select: ParsableCommand {
     @Option(help: "Dotted path of the text field.")
     var textField = "text"
 
+    @Option(help: "Threads.")
+    var threads: Int = defaultThreadCount()
+
     @OptionGroup var logOptions: LogOptions
 
     func validate() throws {
-        guard count >= 0 else { throw ValidationError("--count must be 0 or more") }
+        guard (count == nil) != (tokens == nil) else { throw ValidationError("give one of --count and --tokens") }
+        guard (count ?? 0) >= 0, (tokens ?? 0) >= 0 else { throw ValidationError("the budget must be 0 or more") }
         guard !pool.isEmpty else { throw ValidationError("give at least one --pool file") }
+        guard !target.isEmpty else { throw ValidationError("give at least one --target") }
         guard buckets >= 1, buckets <= 1 << 40 else { throw ValidationError("--buckets must be in 1...2^40") }
+        guard ngrams >= 1, ngrams <= 8 else { throw ValidationError("--ngrams must be in 1...8") }
         guard minWords >= 0 else { throw ValidationError("--min-words must be 0 or more") }
+        guard threads >= 1 else { throw ValidationError("--threads must be 1 or more") }
+        guard ["words", "tokens"].contains(features) else { throw ValidationError("--features is words or tokens") }
+        if features == "tokens" || tokens != nil, tokenizer == nil {
+            throw ValidationError("--features tokens and --tokens need --tokenizer")
+        }
+    }
+
+    /// The targets from `--target` and `--target-share`.
+    func targets() throws -> [SelectionTarget] {
+        var plain: [String] = []
+        var named: [SelectionTarget] = []
+        for entry in target {
+            if let eq = entry.firstIndex(of: "="), !FileManager.default.fileExists(atPath: entry) {
+                let name = String(entry[..<eq])
+                let paths = entry[entry.index(after: eq)...].split(separator: ",").map(String.init)
+                guard !name.isEmpty, !paths.isEmpty else { throw ValidationError("bad --target \(entry)") }
+                guard !named.contains(where: { $0.name == name }) else {
+                    throw ValidationError("target \(name) is given twice")
+                }
+                named.append(SelectionTarget(name: name, paths: paths))
+            } else {
+                plain.append(entry)
+            }
+        }
+        if !plain.isEmpty {
+            guard !named.contains(where: { $0.name == "target" }) else {
+                throw ValidationError("a target is named \"target\": name every target")
+            }
+            named.insert(SelectionTarget(name: "target", paths: plain), at: 0)
+        }
+        for entry in targetShare {
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let share = Double(parts[1]), share >= 0, share <= 1 else {
+                throw ValidationError("--target-share is NAME=FRACTION, got \(entry)")
+            }
+            guard let i = named.firstIndex(where: { $0.name == parts[0] }) else {
+                throw ValidationError("--target-share names an unknown target: \(parts[0])")
+            }
+            named[i].share = share
+        }
+        return named
     }
 
     func run() throws {
         let log = logOptions.log
         do {
-            let featurizer = try DSIRFeaturizer(numBuckets: buckets)
+            let encoder = try tokenizer.map { try TokenizerFile.load(path: $0, encoding: nil) }
+            let featurizer = try DSIRFeaturizer(numBuckets: buckets, ngrams: ngrams, hashing: hashing,
+                                                tokenizer: features == "tokens" ? encoder : nil)
             var fields = DocumentFields()
             fields.text = textField.split(separator: ".").map(String.init)
-            func each(_ paths: [String], _ body: (Document, UnsafeRawBufferPointer) throws -> Void,
-                      rejected: (RecordProblem, Origin, UnsafeRawBufferPointer) throws -> Void = { _, _, _ in }) throws {
-                for path in paths {
-                    var reader = DocumentReader(file: InputFile(path: path, kind: .jsonl, fields: fields),
-                                                options: ReadOptions())
-                    let problem = try reader.forEach { event in
-                        switch event {
-                        case let .document(document, record): try body(document, record)
-                        case let .rejected(problem, origin, record): try rejected(problem, origin, record)
-                        }
-                    }
-                    if let problem { log.warning("\(problem)") }
+            let options = SelectionOptions(
+                targets: try targets(), pool: pool, output: output,
+                budget: tokens.map { .tokens($0) } ?? .documents(count ?? 0), topK: topK, seed: seed,
+                featurizer: featurizer, tokenCounter: encoder, minimumWords: minWords, fields: fields,
+                weightsOut: weightsOut, reportOut: report, threads: threads)
+            let result = try SelectionJob(options: options).run(log: log)
+            let unit = result.budgetUnit
+            for t in result.targets {
+                var line = "target \(t.name): \(t.chosenDocuments) documents chosen"
+                if let tokens = t.chosenTokens { line += ", \(tokens) tokens" }
+                line += " (budget \(t.budget) \(unit))"
+                if let chosen = t.klChosen, let random = t.klRandom {
+                    line += String(format: "; KL(target‖chosen) %.4f, KL(target‖random) %.4f", chosen, random)
                 }
+                log.info(line)
             }
-
-            // Pass 1: the target and raw distributions.
-            var targetCounts = DSIRBucketCounts(numBuckets: buckets)
-            var targetRejected = 0
-            try each(target, { document, _ in targetCounts.add(featurizer.features(document.text)) },
-                     rejected: { _, _, _ in targetRejected += 1 })
-            if targetRejected > 0 { log.warning("\(targetRejected) target records are not documents: ignored") }
-            var rawCounts = DSIRBucketCounts(numBuckets: buckets)
-            let budget = DSIRRawBudget.auto.limit(numBuckets: buckets)
-            var rejects = try RejectsSink(path: output + ".rejects.jsonl.zst", enabled: true)
-            var ledger = Ledger()
-            try each(pool, { document, _ in
-                ledger.read += 1
-                // The reference's rule: documents are added until the total passes the budget.
-                if budget.map({ rawCounts.total <= $0 }) ?? true { rawCounts.add(featurizer.features(document.text)) }
-            }, rejected: { problem, origin, record in
-                ledger.read += 1
-                ledger.rejected += 1
-                try rejects.write(RejectEntry(id: problem.id, origin: origin, stage: "read", reason: problem.reason,
-                                              detail: problem.detail, record: Array(record)))
-            })
-            try rejects.finish()
-            let dsir = try DSIR(featurizer: featurizer, target: targetCounts, raw: rawCounts, minimumWords: minWords)
-            log.info("fitted on \(targetCounts.documents) target and \(rawCounts.documents) pool documents")
-
-            // Pass 2: weigh every pool document.
-            var chooser = ImportanceResampler(count: count, mode: topK ? .topK : .gumbel(seed: seed))
-            let weightsSink = try weightsOut.map { try OutputFile(path: $0) }
-            var index = 0
-            var eligible = 0
-            try each(pool) { document, _ in
-                let weight = dsir.weigh(document.text)
-                if weight.eligible {
-                    chooser.offer(index: index, logWeight: weight.logWeight)
-                    eligible += 1
-                }
-                if let weightsSink {
-                    var writer = JSONWriter(capacity: 128)
-                    writer.raw("{\"id\":")
-                    writer.string(document.id)
-                    writer.raw(",\"log_weight\":")
-                    writer.rawBytes((weight.logWeight.isFinite ? "\(weight.logWeight)" : "null").utf8)
-                    writer.rawBytes(",\"words\":\(weight.words),\"eligible\":\(weight.eligible)}\n".utf8)
-                    try weightsSink.write(writer.bytes)
-                }
-                index += 1
-            }
-            try weightsSink?.commit()
-
-            // Pass 3: copy the chosen records.
-            let chosen = chooser.chosen()
-            let sink = try OutputFile(path: output)
-            var next = 0
-            index = 0
-            try each(pool) { _, record in
-                if next < chosen.count, chosen[next] == index {
-                    try sink.write(record)
-                    try sink.write([0x0A])
-                    next += 1
-                }
-                index += 1
-            }
-            try sink.commit()
-            ledger.written = chosen.count
             log.info("""
-                \(chosen.count) of \(index) documents chosen (\(eligible) with at least \(minWords) words) → \
-                \(output); \(ledger.rejected) rejected
+                \(result.chosen) of \(result.read) documents chosen (\(result.eligible) eligible) → \(output); \
+                \(result.rejected) rejected; \(String(format: "%.1f", result.seconds)) s
                 """)
-            if chosen.count < count { log.warning("asked for \(count) documents, only \(eligible) eligible") }
         } catch let error as ValidationError {
             throw error
         } catch {
             throw reportFailure(error, log: log)
+        }
+    }
+}
+
+struct BenchSelect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "select",
+        abstract: "DSIR selection against data-selection 1.0.3 on the same real pool (needs the reference venv).")
+
+    @Option(help: "Approximate size of the pool, in MB (real documents; see scripts/reference_corpus.py).")
+    var megabytes = 8
+
+    @Option(help: "Documents to choose (top-k).")
+    var k = 100
+
+    @OptionGroup var reference: BenchReferenceOptions
+
+    func run() throws {
+        try reference.printTable { progress in
+            try SelectBenchmark(python: reference.python, megabytes: megabytes, threads: reference.threads,
+                                folder: reference.folder, k: k).run(progress: progress)
         }
     }
 }

@@ -103,23 +103,16 @@ struct BenchTrainTokenizer: ParsableCommand {
     @Option(help: "Pre-tokenizer: gpt2 or llama3.")
     var pattern: BPEPretokenizer = .gpt2
 
-    @Option(help: "Python with tokenizers and rustbpe (default: .venv/bin/python, made by scripts/reference-venv.sh).")
-    var python = ".venv/bin/python"
-
-    @Option(help: "Threads for ptk's multi-threaded row and the references (RAYON_NUM_THREADS).")
-    var threads: Int = defaultThreadCount()
+    @OptionGroup var reference: BenchReferenceOptions
 
     @Option(help: "Timed repetitions (the best is reported).")
     var repeats = 3
 
     func run() throws {
-        do {
-            let table = try TrainTokenizerBenchmark(corpus: corpus, vocabSize: vocabSize, pretokenizer: pattern,
-                                                    python: python, threads: threads, repeats: repeats)
-                .run { Log.writeStderr($0 + "\n") }
-            print(table, terminator: "")
-        } catch {
-            throw reportFailure(error, log: Log())
+        try reference.printTable { progress in
+            try TrainTokenizerBenchmark(corpus: corpus, vocabSize: vocabSize, pretokenizer: pattern,
+                                        python: reference.python, threads: reference.threads, repeats: repeats)
+                .run(progress: progress)
         }
     }
 }

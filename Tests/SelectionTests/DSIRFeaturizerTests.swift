@@ -131,4 +131,89 @@ import Testing
             #expect(abs(Double(hit) / Double(trials) - expected) < 4 * sigma, "index \(index): \(hit) of \(trials)")
         }
     }
+
+    @Test func oneShotSHA256EqualsTheStreamingHasher() {
+        var random = SeededRandom(seed: 3)
+        for length in Array(0...130) + [1000, 4096] {
+            let bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+            var streaming = SHA256()
+            streaming.update(bytes)
+            let words = bytes.withUnsafeBytes { SHA256.words(of: $0) }
+            let digest = withUnsafeBytes(of: words) { raw in
+                (0..<8).flatMap { i -> [UInt8] in
+                    let w = raw.load(fromByteOffset: 4 * i, as: UInt32.self)
+                    return [UInt8(w >> 24), UInt8(truncatingIfNeeded: w >> 16), UInt8(truncatingIfNeeded: w >> 8),
+                            UInt8(truncatingIfNeeded: w)]
+                }
+            }
+            #expect(digest == streaming.digest(), "length \(length)")
+        }
+    }
+
+    @Test func largeBucketCountsUseTheWholeDigest() throws {
+        // int(sha256(b"hello").hexdigest(), 16) % (2**40 - 3) and % 1_000_003 (Python).
+        #expect(try DSIRFeaturizer(numBuckets: (1 << 40) - 3).bucket(Array("hello".utf8)) == 58_314_969_033)
+        #expect(try DSIRFeaturizer(numBuckets: 1_000_003).bucket(Array("hello".utf8)) == 501_190)
+    }
+
+    /// Random text over a small alphabet with repeats, so that the memo is hit and missed.
+    private static func randomTexts(count: Int, seed: UInt64) -> [String] {
+        let pieces = ["Hello", "world", ",", " ", "  ", "ΣΑΣ", "日本語", "naïve", "a\u{301}", "!", "3.88", "\n", "x",
+                      "İ", "token", "the", "The", "THE", "-", "👍🏽"]
+        var random = SeededRandom(seed: seed)
+        return (0..<count).map { _ in
+            let n = Int(random.next() % 60)
+            return (0..<n).map { _ in pieces[Int(random.next() % UInt64(pieces.count))] }.joined()
+        }
+    }
+
+    @Test(arguments: [DSIRHashing.sha256, .fast])
+    func workspaceEqualsThePlainFeaturizer(hashing: DSIRHashing) throws {
+        let texts = Self.randomTexts(count: 400, seed: 9)
+        for (buckets, ngrams) in [(10_000, 2), (7, 3), (1 << 30, 2), (1, 1)] {
+            let featurizer = try DSIRFeaturizer(numBuckets: buckets, ngrams: ngrams, hashing: hashing)
+            var workspace = DSIRWorkspace(featurizer: featurizer)
+            for text in texts + texts {  // the second round hits the memo
+                #expect(workspace.features(text) == featurizer.features(text), "\(buckets) \(ngrams) \(text)")
+            }
+        }
+    }
+
+    @Test func fastHashingCountsTheSameNgrams() throws {
+        // Different buckets, the same statistics: the same number of features and of words.
+        let exact = try DSIRFeaturizer()
+        let fast = try DSIRFeaturizer(hashing: .fast)
+        for text in Self.randomTexts(count: 100, seed: 4) {
+            let a = exact.features(text), b = fast.features(text)
+            #expect(a.total == b.total && a.words == b.words)
+        }
+        // FeatureHash is fixed: these values may never change (they decide which documents a seed selects).
+        #expect(Array("hello".utf8).withUnsafeBytes { FeatureHash.bytes($0) } == Self.helloHash)
+        #expect(FeatureHash.bucket(.max, count: 10) == 9 && FeatureHash.bucket(0, count: 10) == 0)
+    }
+
+    private static let helloHash: UInt64 = 1_212_779_473_277_677_726
+
+    @Test func scalarTableEqualsTheUnicodeProperties() {
+        for value in UInt32(0x80)..<0x10000 {
+            #expect(DSIRFeaturizer.wordPunctClass(value) == DSIRFeaturizer.wordPunctClassReference(value),
+                    "U+\(String(value, radix: 16))")
+            guard value != 0x03A3, let scalar = Unicode.Scalar(value) else { continue }
+            let expected = scalar.properties.changesWhenLowercased ? scalar.properties.lowercaseMapping : String(scalar)
+            #expect(DSIRFeaturizer.pythonLowercased(String(scalar)) == expected, "U+\(String(value, radix: 16))")
+        }
+    }
+
+    @Test func libcryptoBucketsEqualTheSwiftSHA256() throws {
+        var random = SeededRandom(seed: 5)
+        for buckets in [10_000, 7, 1 << 40, (1 << 40) - 3, 1] {
+            let featurizer = try DSIRFeaturizer(numBuckets: buckets)
+            for length in Array(0...130) + [1000] {
+                let bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+                let fast = bytes.withUnsafeBytes { featurizer.bucket($0) }
+                let plain = bytes.withUnsafeBytes { featurizer.bucketReference($0) }
+                #expect(fast == plain, "\(buckets) buckets, length \(length)")
+            }
+        }
+    }
 }

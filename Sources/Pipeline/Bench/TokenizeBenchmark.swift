@@ -154,27 +154,7 @@ public struct TokenizeBenchmark {
     }
 
     private func runReference(script: String, request: String) throws -> JSONValue {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = [Self.scriptPath(script)]
-        let input = Pipe(), output = Pipe()
-        p.standardInput = input
-        p.standardOutput = output
-        try p.run()
-        input.fileHandleForWriting.write(Data(request.utf8))
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            throw RunError.stageFailed(file: Self.scriptPath(script), underlying: "exit status \(p.terminationStatus)")
-        }
-        return try JSONParser.parse(String(decoding: data, as: UTF8.self))
-    }
-
-    /// scripts/<name> of this checkout (found from the source file, as the tests do).
-    static func scriptPath(_ name: String) -> String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/\(name)").path
+        try runBenchScript(python: python, script: script, request: request)
     }
 
     private func best(_ body: () throws -> Void) throws -> Double { try bestOfTimings(3, body) }

@@ -105,11 +105,11 @@ public struct TrainTokenizerBenchmark {
         request.raw(",\"repeats\":")
         request.integer(UInt32(clamping: repeats))
         request.raw("}")
-        let reference = try runReference(request.bytes)
+        let reference = try runBenchScript(python: python, script: "bench_bpe_train.py",
+                                           request: String(decoding: request.bytes, as: UTF8.self))
         guard case let .array(hfMerges)? = reference.value(at: ["hf_merges"]),
-              case let .number(hfText)? = reference.value(at: ["hf_seconds"]), let hf = Double(hfText),
-              case let .number(rustText)? = reference.value(at: ["rustbpe_seconds"]), let rust = Double(rustText),
-              case let .number(rustVocab)? = reference.value(at: ["rustbpe_vocab_size"])
+              let hf = reference.number(at: ["hf_seconds"]), let rust = reference.number(at: ["rustbpe_seconds"]),
+              let rustVocab = reference.number(at: ["rustbpe_vocab_size"]).map({ Int($0) })
         else {
             throw RunError.stageFailed(file: "bench train-tokenizer", underlying: "no answer from the references")
         }
@@ -122,8 +122,8 @@ public struct TrainTokenizerBenchmark {
                                        underlying: "ptk's merges differ from tokenizers' (\(model.merges.count) "
                                            + "against \(theirs.count))")
         }
-        let hfVersion = string(reference.value(at: ["hf_version"])) ?? "?"
-        let rustVersion = string(reference.value(at: ["rustbpe_version"])) ?? "?"
+        let hfVersion = reference.string(at: ["hf_version"]) ?? "?"
+        let rustVersion = reference.string(at: ["rustbpe_version"]) ?? "?"
         let mb = Double(bytes) / 1e6
         var table = "\(IOBenchmark.machineDescription())\n\n"
         table += "corpus: \(paths.count) files, \(formatBytes(bytes)) of text, \(words) \(pretokenizer.rawValue) "
@@ -141,29 +141,5 @@ public struct TrainTokenizerBenchmark {
                 + "| \(formatFixed(seconds / oursN, digits: 2))× |\n"
         }
         return table
-    }
-
-    private func string(_ v: JSONValue?) -> String? {
-        if case let .string(s)? = v { return s }
-        return nil
-    }
-
-    private func runReference(_ request: [UInt8]) throws -> JSONValue {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = [TokenizeBenchmark.scriptPath("bench_bpe_train.py")]
-        let input = Pipe(), output = Pipe()
-        p.standardInput = input
-        p.standardOutput = output
-        try p.run()
-        input.fileHandleForWriting.write(Data(request))
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            throw RunError.stageFailed(file: TokenizeBenchmark.scriptPath("bench_bpe_train.py"),
-                                       underlying: "exit status \(p.terminationStatus)")
-        }
-        return try JSONParser.parse(String(decoding: data, as: UTF8.self))
     }
 }
