@@ -59,7 +59,8 @@ private let trainConfigs = [
     TrainConfig(pattern: "llama3", vocab_size: 5000, min_frequency: 0,
                 special_tokens: ["<|begin_of_text|>", "<|end_of_text|>"]),
     TrainConfig(pattern: "gpt2", vocab_size: 4000, min_frequency: 40, special_tokens: ["<|endoftext|>"]),
-    TrainConfig(pattern: "llama3", vocab_size: 2000, min_frequency: 2, special_tokens: ["<pad>", "<unk>", "<pad>"]),
+    TrainConfig(pattern: "llama3", vocab_size: 2000, min_frequency: 2,
+                special_tokens: ["<pad>", "<unk>", "<pad>", "<|é\t\"|>"]),
 ]
 
 /// The reference's training, once per test process: about 2 MB of real documents, all configurations.
