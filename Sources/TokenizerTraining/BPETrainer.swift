@@ -244,10 +244,13 @@ struct FlatWords {
         }
     }
 
+    /// Learns merges into `vocabulary` until it holds `options.vocabSize` tokens (see `BPETrainer.train`);
+    /// returns every merge in order, with the id of its token.
     mutating func train(
         vocabulary: inout TrainingVocabulary, options: BPETrainerOptions
     ) -> [(merge: BPEMerge, result: UInt32)] {
-        var pairs = PairTable(capacity: max(1024, symbols.count / 4))
+        // Distinct pairs are far fewer than symbols; the table doubles when it needs to.
+        var pairs = PairTable(capacity: min(max(1024, symbols.count / 4), 1 << 20))
         // The word lists of the heap entries; an entry refers to its list by index (freed once merged).
         var lists: [[Int32]] = []
         var heap = PairHeap()
