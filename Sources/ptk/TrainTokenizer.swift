@@ -72,6 +72,10 @@ struct TrainTokenizer: ParsableCommand {
             log.info("\(report.documents) documents, \(counts.total) words counted, \(counts.distinct) distinct "
                      + "(\(seconds(counted - start)) s); \(model.merges.count) merges learned "
                      + "(\(seconds(trained - counted)) s); vocabulary \(model.vocab.count) → \(output)")
+            if model.reusedTokenCount > 0 {
+                log.info("\(model.reusedTokenCount) merges made a token that already existed; "
+                         + "\(model.repeatedPairCount) merged a pair again (listed once, at its later rank)")
+            }
         } catch let error as ValidationError {
             throw error
         } catch {
