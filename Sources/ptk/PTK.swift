@@ -6,6 +6,7 @@ import Pipeline
 import Planning
 import Selection
 import Tokenization
+import TokenizerTraining
 
 @main
 struct PTK: ParsableCommand {
@@ -13,8 +14,9 @@ struct PTK: ParsableCommand {
         commandName: "ptk",
         abstract: "PretrainKit: raw text → training-ready data for (continual) pretraining.",
         version: PretrainKit.version,
-        subcommands: [Run.self, Demo.self, Stats.self, Steps.self, Encode.self, Decode.self, Tokenize.self, Pack.self,
-                      Select.self, Mix.self, Verify.self, Inspect.self, Plan.self, Bench.self]
+        subcommands: [Run.self, Demo.self, Stats.self, Steps.self, Encode.self, Decode.self, Tokenize.self,
+                      TrainTokenizer.self, Pack.self, Select.self, Mix.self, Verify.self, Inspect.self, Plan.self,
+                      Bench.self]
     )
 }
 
@@ -37,7 +39,7 @@ func reportFailure(_ error: any Error, log: Log) -> ExitCode {
     log.error("\(error)")
     switch error {
     case is RecipeError, is InputError, is PlanningError, is ScheduleError, is TokenizerError, is SelectionError,
-         is MixtureError:
+         is MixtureError, is BPETrainingError:
         return ExitCode(2)
     case let run as RunError:
         if case .ledger = run { return ExitCode(3) }
@@ -211,7 +213,7 @@ struct Steps: ParsableCommand {
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks against reference tools, measured in the same run.",
-        subcommands: [BenchIO.self, BenchTokenize.self, BenchPack.self, BenchSelect.self])
+        subcommands: [BenchIO.self, BenchTokenize.self, BenchPack.self, BenchSelect.self, BenchTrainTokenizer.self])
 }
 
 struct BenchIO: ParsableCommand {
