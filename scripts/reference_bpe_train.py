@@ -17,7 +17,9 @@ stdin: one JSON object with
   or "jobs": [{"texts": [str, ...], "config": {...}}, ...] -> "job_results": [{"vocab", "merges"}, ...]
   (many small trainings in one process), or, instead of training,
   "load": path, "encode": [str, ...]  -> "ids": [[id, ...], ...] (the file loaded as ptk encodes, see
-                                         reference_tokenizer.load_as_ptk)
+                                         reference_tokenizer.load_as_ptk), with optional
+  "token_ids": [str, ...]             -> "token_ids": [id or null, ...] (Tokenizer.token_to_id of each, added
+                                         tokens included) and "vocab_size" (get_vocab_size(with_added_tokens=True))
 stdout: one JSON object: "results": [{"vocab": {token: id}, "merges": [[a, b], ...], "json": to_str(),
 "seconds": training time}, ...] in the order of "configs".
 """
@@ -69,7 +71,11 @@ def main():
     if "load" in request:
         tok = reference_tokenizer.load_as_ptk(request["load"])
         ids = [e.ids for e in tok.encode_batch(request["encode"], add_special_tokens=False)]
-        json.dump({"ids": ids}, sys.stdout)
+        answer = {"ids": ids}
+        if "token_ids" in request:
+            answer["token_ids"] = [tok.token_to_id(t) for t in request["token_ids"]]
+            answer["vocab_size"] = tok.get_vocab_size(with_added_tokens=True)
+        json.dump(answer, sys.stdout)
         return
     if "jobs" in request:
         results = []

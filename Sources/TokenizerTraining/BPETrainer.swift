@@ -13,6 +13,10 @@ public enum BPETrainingError: Error, Equatable, Sendable, CustomStringConvertibl
     case emptySpecialToken(index: Int)
     /// A negative minimum frequency.
     case negativeMinFrequency(Int)
+    /// A base tokenizer that vocabulary extension cannot extend.
+    case unsupportedBase(path: String, reason: String)
+    /// Vocabulary extension was asked for no new tokens.
+    case noNewTokens
 
     public var description: String {
         switch self {
@@ -22,6 +26,10 @@ public enum BPETrainingError: Error, Equatable, Sendable, CustomStringConvertibl
             "special token \(index) is empty"
         case let .negativeMinFrequency(value):
             "minimum frequency \(value) is negative"
+        case let .unsupportedBase(path, reason):
+            "cannot extend \(path): \(reason)"
+        case .noNewTokens:
+            "vocabulary extension needs at least one new token"
         }
     }
 }
@@ -141,6 +149,24 @@ struct TrainingVocabulary {
         }
     }
 
+    /// A base vocabulary to extend (`VocabularyExtension`): `base[id]` is the token string of each id, nil for
+    /// an id the model does not use (added tokens, holes). Those get a placeholder holding U+0000, which no
+    /// concatenation of byte-level characters can make, so a merge never lands on them.
+    init(base: [String?]) {
+        for (id, token) in base.enumerated() {
+            guard let token, ids[token] == nil else {
+                strings.append("\u{0}unused \(id)")
+                continue
+            }
+            ids[token] = UInt32(id)
+            strings.append(token)
+        }
+        for byte in 0..<256 {
+            let character = String(Character(Unicode.Scalar(ByteLevelAlphabet.scalar(of: UInt8(byte))) ?? "\u{FFFD}"))
+            if let id = ids[character] { byteIDs[byte] = id }
+        }
+    }
+
     var count: Int { strings.count }
 
     /// The id of `token`, added at the end when new.
@@ -246,6 +272,17 @@ struct FlatWords {
 
     /// Learns merges into `vocabulary` until it holds `options.vocabSize` tokens (see `BPETrainer.train`);
     /// returns every merge in order, with the id of its token.
+    /// Words given as token sequences with their counts, in the order given (`VocabularyExtension` starts from
+    /// the base tokenization).
+    init(sequences: [(symbols: [UInt32], count: Int64)]) {
+        for (symbols, count) in sequences {
+            start.append(self.symbols.count)
+            length.append(Int32(symbols.count))
+            counts.append(count)
+            self.symbols.append(contentsOf: symbols)
+        }
+    }
+
     mutating func train(
         vocabulary: inout TrainingVocabulary, options: BPETrainerOptions
     ) -> [(merge: BPEMerge, result: UInt32)] {

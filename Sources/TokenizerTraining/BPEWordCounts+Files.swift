@@ -32,33 +32,42 @@ extension BPEWordCounts {
     public mutating func add(
         files: [InputFile], options: ReadOptions = ReadOptions(), threads: Int, batchBytes: Int = 16 << 20
     ) throws -> BPEInputReport {
-        var report = BPEInputReport()
-        var batch: [String] = []
-        var bytes = 0
-        for file in files {
-            var reader = DocumentReader(file: file, options: options)
-            let problem = try reader.forEach { event in
-                switch event {
-                case let .document(document, _):
-                    report.documents += 1
-                    bytes += document.text.utf8.count
-                    batch.append(document.text)
-                    if bytes >= batchBytes {
-                        add(batch: batch, threads: threads)
-                        batch.removeAll(keepingCapacity: true)
-                        bytes = 0
-                    }
-                case let .rejected(problem, _, _):
-                    report.rejected += 1
-                    report.rejectedByReason[problem.reason, default: 0] += 1
-                    if report.examples.count < 5 {
-                        report.examples.append("\(file.displayPath):\(problem.reason): \(problem.detail)")
-                    }
+        try readTextBatches(files: files, options: options, batchBytes: batchBytes) { add(batch: $0, threads: threads) }
+    }
+}
+
+/// Reads the documents of `files` in order and hands their texts to `body` about `batchBytes` at a time; records
+/// that are not documents are counted in the report and skipped; a file that cannot be read to its end throws.
+///
+/// - Throws: `IOError` when a file cannot be opened or is truncated or corrupt.
+func readTextBatches(files: [InputFile], options: ReadOptions, batchBytes: Int,
+                     _ body: ([String]) throws -> Void) throws -> BPEInputReport {
+    var report = BPEInputReport()
+    var batch: [String] = []
+    var bytes = 0
+    for file in files {
+        var reader = DocumentReader(file: file, options: options)
+        let problem = try reader.forEach { event in
+            switch event {
+            case let .document(document, _):
+                report.documents += 1
+                bytes += document.text.utf8.count
+                batch.append(document.text)
+                if bytes >= batchBytes {
+                    try body(batch)
+                    batch.removeAll(keepingCapacity: true)
+                    bytes = 0
+                }
+            case let .rejected(problem, _, _):
+                report.rejected += 1
+                report.rejectedByReason[problem.reason, default: 0] += 1
+                if report.examples.count < 5 {
+                    report.examples.append("\(file.displayPath):\(problem.reason): \(problem.detail)")
                 }
             }
-            if let problem { throw problem }
         }
-        add(batch: batch, threads: threads)
-        return report
+        if let problem { throw problem }
     }
+    if !batch.isEmpty { try body(batch) }
+    return report
 }

@@ -15,7 +15,7 @@ struct PTK: ParsableCommand {
         abstract: "PretrainKit: raw text → training-ready data for (continual) pretraining.",
         version: PretrainKit.version,
         subcommands: [Run.self, Demo.self, Stats.self, Steps.self, Encode.self, Decode.self, Tokenize.self,
-                      TrainTokenizer.self, Pack.self, Select.self, Mix.self, Verify.self, Inspect.self, Plan.self,
+                      TrainTokenizer.self, ExtendTokenizer.self, Pack.self, Select.self, Mix.self, Verify.self, Inspect.self, Plan.self,
                       Bench.self]
     )
 }

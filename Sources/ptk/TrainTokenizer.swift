@@ -93,6 +93,67 @@ struct TrainTokenizer: ParsableCommand {
     }
 }
 
+struct ExtendTokenizer: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "extend-tokenizer",
+        abstract: "Append BPE tokens learned from domain text to a byte-level BPE tokenizer.json (old ids unchanged).",
+        discussion: """
+            The domain text is cut into words by the base tokenizer's own pre-tokenizer and each word starts from             the base tokenization; merges are then learned as `ptk train-tokenizer` learns them, until             --new-tokens tokens are new. New tokens get the ids after every id the base uses; the new merges are             appended after the base's, so text encodes to the base tokens and then the new merges apply. For             continual pretraining (e.g. Chinese tokens for a Llama-3-style tokenizer): the model's embedding             matrix must grow to the new vocabulary size, printed at the end.
+            """)
+
+    @Option(help: "The base tokenizer.json (byte-level BPE: Llama-3, Qwen, GPT-2 style).")
+    var base: String
+
+    @Option(parsing: .upToNextOption, help: "Domain text: JSONL or plain text files (plain, .gz or .zst).")
+    var input: [String]
+
+    @Option(help: "The extended tokenizer.json to write.")
+    var output: String
+
+    @Option(help: "How many tokens to add.")
+    var newTokens: Int
+
+    @Option(help: "Pairs seen fewer times than this are not merged.")
+    var minFrequency = 2
+
+    @Option(help: "Dotted path of the text field in JSONL input.")
+    var textField = "text"
+
+    @Option(help: "Worker threads for pre-tokenizing (default: all cores).")
+    var threads: Int = defaultThreadCount()
+
+    @OptionGroup var logging: LogOptions
+
+    func run() throws {
+        let log = logging.log
+        do {
+            let extension_ = try VocabularyExtension(base: base, newTokens: newTokens, minFrequency: minFrequency)
+            var fields = DocumentFields()
+            fields.text = textField.split(separator: ".").map(String.init)
+            let files = input.map {
+                InputFile(path: $0, kind: TrainTokenizer.isJSONL($0) ? .jsonl : .text, fields: fields)
+            }
+            let (words, report) = try extension_.countWords(files: files, threads: max(1, threads))
+            if report.rejected > 0 {
+                log.warning("\(report.rejected) records rejected, e.g. " + report.examples.joined(separator: "; "))
+            }
+            let extended = try extension_.extend(words)
+            try extended.write(to: output)
+            log.info("\(report.documents) documents, \(words.counts.count) distinct words; "
+                     + "\(extended.newTokens.count) new tokens (ids \(extended.firstNewID)…"
+                     + "\(extended.firstNewID + extended.newTokens.count - 1)), \(extended.merges.count) merges appended "
+                     + "→ \(output); vocabulary size now \(extended.firstNewID + extended.newTokens.count)")
+            if extended.newTokens.count < newTokens {
+                log.warning("only \(extended.newTokens.count) pairs were seen at least \(minFrequency) times")
+            }
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            throw reportFailure(error, log: log)
+        }
+    }
+}
+
 struct BenchTrainTokenizer: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train-tokenizer",

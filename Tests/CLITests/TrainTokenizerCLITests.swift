@@ -37,4 +37,29 @@ struct TrainTokenizerCLITests {
         #expect(missing.status != 0)
         #expect(!FileManager.default.fileExists(atPath: "\(s.path)/t.json"))
     }
+
+    @Test("extend-tokenizer appends tokens learned from domain text, keeps the old ids, and refuses other bases")
+    func extendTokenizer() throws {
+        let s = try Scratch()
+        try s.write("base.json", ShardsCLITests.byteTokenizerJSON())
+        let lines = (0..<200).map { "{\"text\":\"中文领域的文本 \($0 % 7) 中文领域\"}" }
+        try s.write("domain.jsonl", lines.joined(separator: "\n") + "\n{\"text\": 1}\n")
+        for (name, threads) in [("a.json", "1"), ("b.json", "2")] {
+            let r = try PTK.run(["extend-tokenizer", "--base", "base.json", "--input", "domain.jsonl", "--output", name,
+                                 "--new-tokens", "10", "--threads", threads], in: s.path)
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stderr.contains("10 new tokens (ids 256…265)") && r.stderr.contains("1 records rejected"),
+                    "\(r.stderr)")
+        }
+        #expect(FileManager.default.contents(atPath: "\(s.path)/a.json") == FileManager.default.contents(atPath: "\(s.path)/b.json"))
+        let encoded = try PTK.run(["encode", "--tokenizer", "a.json", "中文领域"], in: s.path)
+        #expect(encoded.status == 0)
+        let ids = encoded.stdout.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+        #expect(!ids.isEmpty && ids.count < "中文领域".utf8.count && ids.contains { $0 >= 256 }, "\(encoded.stdout)")
+        let plain = try PTK.run(["encode", "--tokenizer", "a.json", "abc"], in: s.path)
+        #expect(plain.stdout.contains("97") && plain.stdout.contains("99"), "\(plain.stdout)")
+        let bad = try PTK.run(["extend-tokenizer", "--base", "base.json", "--input", "domain.jsonl", "--output", "c.json",
+                               "--new-tokens", "0"], in: s.path)
+        #expect(bad.status == 2 && bad.stderr.contains("at least one new token"), "\(bad.stderr)")
+    }
 }
