@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Pipeline", targets: ["Pipeline"]),
         .library(name: "Planning", targets: ["Planning"]),
         .library(name: "Tokenization", targets: ["Tokenization"]),
+        .library(name: "TokenizerTraining", targets: ["TokenizerTraining"]),
         .library(name: "Packing", targets: ["Packing"]),
         .library(name: "Shards", targets: ["Shards"]),
         .library(name: "Selection", targets: ["Selection"]),
@@ -37,7 +38,7 @@ let package = Package(
 
         // MARK: Stages, recipes, runner, accounting, demo
         .target(name: "Pipeline", dependencies: [
-            "CorpusCore", "CorpusIO", "Tokenization", "Packing", "Shards", "Selection",
+            "CorpusCore", "CorpusIO", "Tokenization", "TokenizerTraining", "Packing", "Shards", "Selection",
             .product(name: "Yams", package: "Yams"),
         ]),
 
@@ -49,6 +50,9 @@ let package = Package(
             dependencies: ["CorpusCore", "CPCRE2", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             exclude: ["SentencePiece/sentencepiece_model.proto"]
         ),
+
+        // MARK: Train byte-level BPE tokenizers: word counts, merges as HF tokenizers' BpeTrainer learns them
+        .target(name: "TokenizerTraining", dependencies: ["CorpusCore", "CorpusIO", "Tokenization"]),
 
         // MARK: Select documents like a target: DSIR hashed n-gram importance weights, Gumbel top-k
         .target(name: "Selection", dependencies: ["CorpusCore", "CorpusIO", "Tokenization", "COpenSSL"]),
@@ -64,7 +68,8 @@ let package = Package(
 
         // MARK: The CLI: parses arguments and calls the library, nothing else
         .executableTarget(name: "ptk", dependencies: [
-            "Pipeline", "CorpusIO", "CorpusCore", "Planning", "Tokenization", "Packing", "Shards", "Selection",
+            "Pipeline", "CorpusIO", "CorpusCore", "Planning", "Tokenization", "TokenizerTraining", "Packing", "Shards",
+            "Selection",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -83,6 +88,8 @@ let package = Package(
         .testTarget(name: "SelectionTests", dependencies: ["ReferenceSupport", "Selection", "CorpusCore", "CorpusIO",
                                                          "Tokenization"]),
         .testTarget(name: "TokenizationTests", dependencies: ["ReferenceSupport", "Tokenization", "CorpusCore"]),
+        .testTarget(name: "TokenizerTrainingTests", dependencies: ["ReferenceSupport", "TokenizerTraining", "Tokenization",
+                                                                 "CorpusCore", "CorpusIO"]),
     ],
     swiftLanguageModes: [.v6]
 )

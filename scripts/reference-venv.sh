@@ -20,6 +20,7 @@ packages=(
     "protobuf==7.36.2"      # reads tokenizer.model.v1 for transformers' LlamaConverter (scripts/reference_spbpe.py)
     "data-selection==1.0.3" # reference DSIR (p-lambda/dsir: HashedNgramDSIR); pulls numpy, tqdm, joblib, nltk
     "nltk==3.10.4"          # WordPunctTokenizer for DSIR: 3.10.x matches through `regex` (3.9.x through `re`)
+    "rustbpe==0.1.0"        # reference BPE trainer for `ptk bench train-tokenizer` (karpathy/rustbpe)
 )
 
 # Fixture packages whose data files only are read: installed without their dependencies (which are heavy and

@@ -36,13 +36,15 @@ public struct ImportanceResampler: Sendable {
     public let budget: Budget
     public let mode: Mode
     private var random: SeededRandom
-    /// A min-heap on (key, −index) of the best offers so far.
-    private var heap: [Candidate] = []
+    /// The best offers so far, the lowest (smallest key, then largest index) on top.
+    private var heap = BinaryHeap<Candidate>()
     /// The tokens of the documents in `heap`.
     private var heldTokens = 0
 
     /// One offered document.
-    public struct Candidate: Sendable, Equatable {
+    public struct Candidate: Sendable, Equatable, HeapOrdered {
+        static func heapAbove(_ a: Candidate, _ b: Candidate) -> Bool { ImportanceResampler.below(a, b) }
+
         /// log w, plus the noise in Gumbel mode.
         public var key: Double
         public var index: Int
@@ -90,65 +92,36 @@ public struct ImportanceResampler: Sendable {
             guard count > 0 else { return }
             if heap.count < count {
                 push(entry)
-            } else if ImportanceResampler.below(heap[0], entry) {
-                heap[0] = entry
-                siftDown(0)
+            } else if let lowest = heap.top, ImportanceResampler.below(lowest, entry) {
+                heldTokens += entry.tokens - lowest.tokens
+                heap.replaceTop(entry)
             }
         case .tokens(let limit):
             guard limit > 0 else { return }
-            if heldTokens >= limit, let lowest = heap.first, !ImportanceResampler.below(lowest, entry) { return }
+            if heldTokens >= limit, let lowest = heap.top, !ImportanceResampler.below(lowest, entry) { return }
             push(entry)
             // Drop the lowest while the others still reach the budget without it.
-            while heap.count > 1, heldTokens - heap[0].tokens >= limit { popLowest() }
+            while heap.count > 1, let lowest = heap.top, heldTokens - lowest.tokens >= limit {
+                heldTokens -= lowest.tokens
+                heap.popTop()
+            }
         }
     }
 
     /// The chosen indices, ascending (fewer, or fewer tokens, than the budget when the pool ran out).
-    public func chosen() -> [Int] { heap.map(\.index).sorted() }
+    public func chosen() -> [Int] { heap.elements.map(\.index).sorted() }
 
     /// The chosen documents, best first.
     public func ranked() -> [Candidate] {
-        heap.sorted { ImportanceResampler.below($1, $0) }
+        heap.elements.sorted { ImportanceResampler.below($1, $0) }
     }
 
     /// The tokens of the chosen documents (their count, for a document budget offered with tokens 1).
     public var chosenTokens: Int { heldTokens }
 
     private mutating func push(_ entry: Candidate) {
-        heap.append(entry)
+        heap.push(entry)
         heldTokens += entry.tokens
-        siftUp(heap.count - 1)
-    }
-
-    private mutating func popLowest() {
-        heldTokens -= heap[0].tokens
-        let last = heap.removeLast()
-        guard !heap.isEmpty else { return }
-        heap[0] = last
-        siftDown(0)
-    }
-
-    private mutating func siftUp(_ start: Int) {
-        var child = start
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard ImportanceResampler.below(heap[child], heap[parent]) else { return }
-            heap.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    private mutating func siftDown(_ start: Int) {
-        var parent = start
-        while true {
-            let left = 2 * parent + 1
-            guard left < heap.count else { return }
-            var smallest = left
-            if left + 1 < heap.count, ImportanceResampler.below(heap[left + 1], heap[left]) { smallest = left + 1 }
-            guard ImportanceResampler.below(heap[smallest], heap[parent]) else { return }
-            heap.swapAt(smallest, parent)
-            parent = smallest
-        }
     }
 
     /// Chooses among `weights` (ineligible ones skipped) in one call.

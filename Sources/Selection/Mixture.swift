@@ -192,7 +192,12 @@ public enum MixtureKey {
 }
 
 /// One document offered to a `BudgetSampler`.
-public struct MixtureCandidate: Sendable, Equatable {
+public struct MixtureCandidate: Sendable, Equatable, HeapOrdered {
+    /// The larger (key, position) sits above: `BudgetSampler` keeps the prefix's end on top.
+    static func heapAbove(_ a: MixtureCandidate, _ b: MixtureCandidate) -> Bool {
+        a.key > b.key || (a.key == b.key && a.position > b.position)
+    }
+
     public var key: UInt64
     /// The document's position among its source's documents (0-based, over all of the source's files).
     public var position: Int
@@ -225,8 +230,8 @@ public struct MixtureCandidate: Sendable, Equatable {
 /// - Complexity: O(log chosen) per offer, O(chosen) memory.
 public struct BudgetSampler: Sendable {
     public let budget: Int
-    /// A max-heap on (key, position): the key-order prefix of the offers, cut after the first that overflows.
-    private var heap: [MixtureCandidate] = []
+    /// The key-order prefix of the offers, cut after the first that overflows; the largest (key, position) on top.
+    private var heap = BinaryHeap<MixtureCandidate>()
     private var heapTokens = 0
     public private(set) var offered = 0
     public private(set) var offeredTokens = 0
@@ -238,65 +243,34 @@ public struct BudgetSampler: Sendable {
 
     public init(budget: Int) { self.budget = max(0, budget) }
 
-    @inline(__always)
-    private static func above(_ a: MixtureCandidate, _ b: MixtureCandidate) -> Bool {
-        a.key > b.key || (a.key == b.key && a.position > b.position)
-    }
-
     /// - Complexity: O(log chosen).
     public mutating func offer(_ candidate: MixtureCandidate) {
         offered += 1
         offeredTokens += candidate.tokens
         // Past the first document that overflows: never chosen, whatever comes later.
-        if heapTokens > budget, let top = heap.first, Self.above(candidate, top) { return }
-        heap.append(candidate)
+        if heapTokens > budget, let top = heap.top, MixtureCandidate.heapAbove(candidate, top) { return }
+        heap.push(candidate)
         heapTokens += candidate.tokens
-        siftUp(heap.count - 1)
         // Drop the largest keys while the prefix without them already overflows.
-        while let top = heap.first, heapTokens - top.tokens > budget {
+        while let top = heap.top, heapTokens - top.tokens > budget {
             heapTokens -= top.tokens
-            popTop()
+            heap.popTop()
         }
     }
 
     /// The chosen documents in position order.
     public func chosen() -> [MixtureCandidate] {
         var kept = heap
-        if heapTokens > budget, let top = heap.first {
+        if heapTokens > budget, let top = heap.top {
             // The heap is the longest fitting prefix plus the first that overflows (its top): keep the top only
             // when it brings the count nearer the budget.
             let under = budget - (heapTokens - top.tokens)
             let over = heapTokens - budget
-            if over >= under { kept.removeFirst() }
+            if over >= under { kept.popTop() }
         }
-        return kept.sorted { $0.position < $1.position }
+        return kept.elements.sorted { $0.position < $1.position }
     }
 
-    private mutating func siftUp(_ start: Int) {
-        var child = start
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard Self.above(heap[child], heap[parent]) else { return }
-            heap.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    private mutating func popTop() {
-        let last = heap.removeLast()
-        guard !heap.isEmpty else { return }
-        heap[0] = last
-        var parent = 0
-        while true {
-            let left = 2 * parent + 1, right = left + 1
-            var largest = parent
-            if left < heap.count, Self.above(heap[left], heap[largest]) { largest = left }
-            if right < heap.count, Self.above(heap[right], heap[largest]) { largest = right }
-            if largest == parent { return }
-            heap.swapAt(parent, largest)
-            parent = largest
-        }
-    }
 }
 
 /// Spreads the chosen records of several sources evenly through one output: a deterministic weighted

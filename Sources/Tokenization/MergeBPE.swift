@@ -43,6 +43,17 @@ public enum ByteLevelAlphabet {
         return byte < 0 ? nil : UInt8(byte)
     }
 
+    /// The byte-level token string of raw bytes (each byte as its alphabet character).
+    ///
+    /// ```swift
+    /// ByteLevelAlphabet.encode([0x20, 0x68, 0x69])   // "Ġhi"
+    /// ```
+    public static func encode(_ bytes: [UInt8]) -> String {
+        var text = String.UnicodeScalarView()
+        for byte in bytes { text.append(Unicode.Scalar(scalar(of: byte)) ?? "\u{FFFD}") }
+        return String(text)
+    }
+
     /// The raw bytes of a byte-level token string, or nil when one of its scalars is not in the alphabet.
     ///
     /// ```swift

@@ -6,6 +6,7 @@ import Pipeline
 import Planning
 import Selection
 import Tokenization
+import TokenizerTraining
 
 @main
 struct PTK: ParsableCommand {
@@ -13,8 +14,9 @@ struct PTK: ParsableCommand {
         commandName: "ptk",
         abstract: "PretrainKit: raw text → training-ready data for (continual) pretraining.",
         version: PretrainKit.version,
-        subcommands: [Run.self, Demo.self, Stats.self, Steps.self, Encode.self, Decode.self, Tokenize.self, Pack.self,
-                      Select.self, AdaptTokenizer.self, Mix.self, Verify.self, Inspect.self, Plan.self, Bench.self]
+        subcommands: [Run.self, Demo.self, Stats.self, Steps.self, Encode.self, Decode.self, Tokenize.self,
+                      TrainTokenizer.self, ExtendTokenizer.self, Pack.self, Select.self, AdaptTokenizer.self, Mix.self,
+                      Verify.self, Inspect.self, Plan.self, Bench.self]
     )
 }
 
@@ -37,7 +39,7 @@ func reportFailure(_ error: any Error, log: Log) -> ExitCode {
     log.error("\(error)")
     switch error {
     case is RecipeError, is InputError, is PlanningError, is ScheduleError, is TokenizerError, is SelectionError,
-         is MixtureError, is TokenizerAdaptationError:
+         is MixtureError, is BPETrainingError, is TokenizerAdaptationError:
         return ExitCode(2)
     case let run as RunError:
         if case .ledger = run { return ExitCode(3) }
@@ -211,7 +213,7 @@ struct Steps: ParsableCommand {
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks against reference tools, measured in the same run.",
-        subcommands: [BenchIO.self, BenchTokenize.self, BenchPack.self, BenchSelect.self])
+        subcommands: [BenchIO.self, BenchTokenize.self, BenchPack.self, BenchSelect.self, BenchTrainTokenizer.self])
 }
 
 struct BenchIO: ParsableCommand {
@@ -246,6 +248,27 @@ func currentExecutable() -> String? {
     (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments.first
 }
 
+/// What the benchmarks against Python references share: the venv's python, threads, a scratch folder, and how
+/// the table is printed (progress on stderr, the table on stdout, failures as exit codes).
+struct BenchReferenceOptions: ParsableArguments {
+    @Option(help: "Python with the reference packages (default: .venv/bin/python, made by scripts/reference-venv.sh).")
+    var python = ".venv/bin/python"
+
+    @Option(help: "Threads for the parallel rows.")
+    var threads: Int = defaultThreadCount()
+
+    @Option(help: "Scratch folder (removed afterwards).")
+    var folder = "bench-output"
+
+    func printTable(_ make: (_ progress: (String) -> Void) throws -> String) throws {
+        do {
+            print(try make { Log.writeStderr($0 + "\n") }, terminator: "")
+        } catch {
+            throw reportFailure(error, log: Log())
+        }
+    }
+}
+
 struct BenchTokenize: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokenize",
@@ -264,27 +287,16 @@ struct BenchTokenize: ParsableCommand {
     @Option(help: "A SentencePiece .model to time against the sentencepiece library as well (repeatable).")
     var spModel: [String] = []
 
-    @Option(help: "Python with tiktoken (default: .venv/bin/python, made by scripts/reference-venv.sh).")
-    var python = ".venv/bin/python"
-
     @Option(help: "Approximate size of the generated corpus, in MB.")
     var megabytes = 50
 
-    @Option(help: "Threads for the parallel rows.")
-    var threads: Int = defaultThreadCount()
-
-    @Option(help: "Scratch folder (removed afterwards).")
-    var folder = "bench-output"
+    @OptionGroup var reference: BenchReferenceOptions
 
     func run() throws {
-        do {
-            let table = try TokenizeBenchmark(tokenizer: tokenizer, encoding: encoding, hfTokenizers: hfTokenizer,
-                                              sentencePieceModels: spModel, python: python,
-                                              megabytes: megabytes, threads: threads, folder: folder)
-                .run { Log.writeStderr($0 + "\n") }
-            print(table, terminator: "")
-        } catch {
-            throw reportFailure(error, log: Log())
+        try reference.printTable { progress in
+            try TokenizeBenchmark(tokenizer: tokenizer, encoding: encoding, hfTokenizers: hfTokenizer,
+                                  sentencePieceModels: spModel, python: reference.python, megabytes: megabytes,
+                                  threads: reference.threads, folder: reference.folder).run(progress: progress)
         }
     }
 }

@@ -141,12 +141,12 @@ struct Select: ParsableCommand {
             let encoder = try tokenizer.map { try TokenizerFile.load(path: $0, encoding: nil) }
             let featurizer = try DSIRFeaturizer(numBuckets: buckets, ngrams: ngrams, hashing: hashing,
                                                 tokenizer: features == "tokens" ? encoder : nil)
-            var fields = [String]()
-            fields = textField.split(separator: ".").map(String.init)
+            var fields = DocumentFields()
+            fields.text = textField.split(separator: ".").map(String.init)
             let options = SelectionOptions(
                 targets: try targets(), pool: pool, output: output,
                 budget: tokens.map { .tokens($0) } ?? .documents(count ?? 0), topK: topK, seed: seed,
-                featurizer: featurizer, tokenCounter: encoder, minimumWords: minWords, textField: fields,
+                featurizer: featurizer, tokenCounter: encoder, minimumWords: minWords, fields: fields,
                 weightsOut: weightsOut, reportOut: report, threads: threads)
             let result = try SelectionJob(options: options).run(log: log)
             let unit = result.budgetUnit
@@ -176,28 +176,18 @@ struct BenchSelect: ParsableCommand {
         commandName: "select",
         abstract: "DSIR selection against data-selection 1.0.3 on the same real pool (needs the reference venv).")
 
-    @Option(help: "Python with data-selection (default: .venv/bin/python, made by scripts/reference-venv.sh).")
-    var python = ".venv/bin/python"
-
     @Option(help: "Approximate size of the pool, in MB (real documents; see scripts/reference_corpus.py).")
     var megabytes = 8
 
     @Option(help: "Documents to choose (top-k).")
     var k = 100
 
-    @Option(help: "Threads for the parallel columns.")
-    var threads: Int = defaultThreadCount()
-
-    @Option(help: "Scratch folder (removed afterwards).")
-    var folder = "bench-output"
+    @OptionGroup var reference: BenchReferenceOptions
 
     func run() throws {
-        do {
-            let table = try SelectBenchmark(python: python, megabytes: megabytes, threads: threads, folder: folder, k: k)
-                .run { Log.writeStderr($0 + "\n") }
-            print(table, terminator: "")
-        } catch {
-            throw reportFailure(error, log: Log())
+        try reference.printTable { progress in
+            try SelectBenchmark(python: reference.python, megabytes: megabytes, threads: reference.threads,
+                                folder: reference.folder, k: k).run(progress: progress)
         }
     }
 }

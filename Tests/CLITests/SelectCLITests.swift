@@ -54,4 +54,34 @@ struct SelectCLITests {
                                    "--count", "1"], in: s.path)
         #expect(missing.status != 0)
     }
+
+    @Test("several named targets, a token budget on token features, the KL report, and bad budgets")
+    func targetsTokensReport() throws {
+        let s = try Scratch()
+        _ = try Self.corpus(s)
+        try s.write("market.jsonl", "{\"text\":\"the market index and bond yields\"}\n")
+        try s.write("tok.json", ShardsCLITests.byteTokenizerJSON())
+        let r = try PTK.run(["select", "--target", "cats=target.jsonl", "--target", "market=market.jsonl",
+                             "--target-share", "cats=0.5", "--target-share", "market=0.5", "--pool", "pool.jsonl",
+                             "--output", "out.jsonl", "--tokens", "200", "--tokenizer", "tok.json",
+                             "--features", "tokens", "--min-words", "20", "--top-k", "--report", "report.json"],
+                            in: s.path)
+        #expect(r.status == 0, "\(r.stderr)")
+        let out = try String(contentsOfFile: "\(s.path)/out.jsonl", encoding: .utf8)
+        #expect(out.contains("\"id\":\"c") && out.contains("\"id\":\"m"), "\(out)")
+        let report = try String(contentsOfFile: "\(s.path)/report.json", encoding: .utf8)
+        for key in ["\"kl_chosen\"", "\"kl_random\"", "\"budget_unit\" : \"tokens\"", "\"name\" : \"market\"",
+                    "\"features\" : \"tokens\""] {
+            #expect(report.contains(key), "\(key) in \(report)")
+        }
+        for bad in [["--count", "1", "--tokens", "5"], ["--tokens", "5"], ["--count", "1", "--features", "tokens"]] {
+            let e = try PTK.run(["select", "--target", "target.jsonl", "--pool", "pool.jsonl", "--output", "x.jsonl"]
+                                + bad, in: s.path)
+            #expect(e.status != 0 && !FileManager.default.fileExists(atPath: "\(s.path)/x.jsonl"), "\(bad)")
+        }
+        let shares = try PTK.run(["select", "--target", "a=target.jsonl", "--target", "b=market.jsonl",
+                                  "--target-share", "a=0.9", "--target-share", "b=0.3", "--pool", "pool.jsonl",
+                                  "--output", "y.jsonl", "--count", "2"], in: s.path)
+        #expect(shares.status == 2 && shares.stderr.contains("add up to 1"), "\(shares.stderr)")
+    }
 }

@@ -167,4 +167,81 @@ private func chosenIDs(_ path: String) throws -> [String] {
         #expect(same >= 0 && other > same)
         #expect(SelectionJob.klDivergence(DSIRBucketCounts(numBuckets: 50), a) == nil)
     }
+
+    @Test func aRecipeSelectsBeforeItsStepsAndReusesTheSelection() throws {
+        let folder = try TempFolder()
+        let planted = PlantedPool(seed: 6)
+        try planted.write(to: folder)
+        let recipe = """
+            seed: 9
+            inputs:
+              - path: pool.jsonl
+            select:
+              targets:
+                - name: medical
+                  path: medical.jsonl
+              count: 20
+              min_words: 50
+              shards: 2
+            output:
+              path: out
+              format: jsonl
+            """
+        for world in [1, 2] {
+            let out = "out-\(world)"
+            let yaml = recipe.replacingOccurrences(of: "path: out", with: "path: \(out)")
+            var written = 0
+            for rank in 0..<world {
+                let outcome = try runRecipe(yaml, in: folder, name: "r\(world).yaml",
+                                            shard: try ShardIndex(rank: rank, worldSize: world))
+                written += outcome.rank?.ledger.written ?? 0
+            }
+            #expect(written == 20)
+            #expect(folder.exists("\(out)/selection/report.json") && folder.exists("\(out)/selection/complete"))
+            #expect(folder.exists("\(out)/selection/selected-00000-of-00002.jsonl.zst"))
+            var ids: [String] = []
+            for rank in 0..<world {
+                for value in try readJSONL("\(folder.path)/\(out)/data/rank-\(String(rank).leftPadded(to: 5)).jsonl") {
+                    ids.append(string(value.value(at: ["id"])) ?? "?")
+                }
+            }
+            #expect(Set(ids).count == 20)
+            #expect(ids.filter { planted.domain(of: $0) == "medical" }.count >= 18)
+        }
+        // The same selection whatever the number of tasks.
+        #expect(try folder.read("out-1/selection/selected-00000-of-00002.jsonl.zst")
+                == folder.read("out-2/selection/selected-00000-of-00002.jsonl.zst"))
+        // A re-run (forced, so the steps run again) with the marker in place reuses the selection.
+        let before = try folder.read("out-1/selection/report.json")
+        try runRecipe(recipe.replacingOccurrences(of: "path: out", with: "path: out-1"), in: folder, name: "r1.yaml")
+        #expect(try folder.read("out-1/selection/report.json") == before)
+    }
+
+    @Test(arguments: [
+        ("count: 5\n  tokens: 9", "give one of 'count'"),
+        ("tokens: 9", "need a tokenizer"),
+        ("count: 5\n  bogus: 1", "bogus"),
+        ("count: 5\n  hashing: md5", "md5"),
+    ])
+    func badSelectBlocksAreRecipeErrors(block: String, message: String) throws {
+        let folder = try TempFolder()
+        try PlantedPool(seed: 1).write(to: folder)
+        let yaml = """
+            inputs:
+              - path: pool.jsonl
+            select:
+              targets:
+                - path: medical.jsonl
+              \(block)
+            output:
+              path: out
+            """
+        do {
+            try runRecipe(yaml, in: folder)
+            Issue.record("no error for \(block)")
+        } catch let error as RecipeError {
+            #expect("\(error)".contains(message), "\(error)")
+        }
+        #expect(!folder.exists("out/selection/complete"))
+    }
 }

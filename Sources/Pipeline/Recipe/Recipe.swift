@@ -1,5 +1,6 @@
 import CorpusCore
 import Packing
+import Selection
 import Foundation
 
 #if canImport(Glibc)
@@ -213,6 +214,49 @@ public struct StepSpec: Sendable, Equatable {
 /// A parsed recipe: what to read, which steps to run, and where to write.
 ///
 /// Paths stay as written; `resolvingPaths(relativeTo:)` anchors relative ones to the recipe's folder.
+/// `select:`: DSIR importance resampling over the inputs before the steps (`SelectionJob`); the steps then read
+/// the chosen records. README, "Selection in recipes".
+public struct SelectSpec: Sendable, Equatable {
+    public enum Features: String, Sendable, CaseIterable {
+        case words
+        case tokens
+    }
+
+    public var targets: [SelectionTarget]
+    /// Exactly one of `count` and `tokens`.
+    public var count: Int?
+    public var tokens: Int?
+    public var topK: Bool
+    public var buckets: Int
+    public var ngrams: Int
+    public var hashing: DSIRHashing
+    public var features: Features
+    /// The tokenizer for token features and token budgets; nil: `output.tokenizer`.
+    public var tokenizer: TokenizerSpec?
+    public var minWords: Int
+    /// The chosen records are dealt into this many files, so that the tasks of a job share them.
+    public var shards: Int
+    public var location: RecipeLocation
+
+    public init(targets: [SelectionTarget], count: Int? = nil, tokens: Int? = nil, topK: Bool = false, buckets: Int = 10_000,
+                ngrams: Int = 2, hashing: DSIRHashing = .sha256, features: Features = .words,
+                tokenizer: TokenizerSpec? = nil, minWords: Int = 100, shards: Int = 1, location: RecipeLocation)
+    {
+        self.targets = targets
+        self.count = count
+        self.tokens = tokens
+        self.topK = topK
+        self.buckets = buckets
+        self.ngrams = ngrams
+        self.hashing = hashing
+        self.features = features
+        self.tokenizer = tokenizer
+        self.minWords = minWords
+        self.shards = shards
+        self.location = location
+    }
+}
+
 public struct Recipe: Sendable, Equatable {
     public var name: String?
     public var seed: UInt64
@@ -221,22 +265,25 @@ public struct Recipe: Sendable, Equatable {
     public var reader: ReaderOptions
     public var steps: [StepSpec]
     public var output: OutputSpec
+    /// DSIR selection before the steps, or nil.
+    public var select: SelectSpec?
     /// SHA-256 (lowercase hex) of the recipe file's bytes.
     public var recipeHash: String
 
     public init(name: String? = nil, seed: UInt64 = 0, inputs: [InputSpec], reader: ReaderOptions = ReaderOptions(),
-                steps: [StepSpec] = [], output: OutputSpec, recipeHash: String = "") {
+                steps: [StepSpec] = [], output: OutputSpec, select: SelectSpec? = nil, recipeHash: String = "") {
         self.name = name
         self.seed = seed
         self.inputs = inputs
         self.reader = reader
         self.steps = steps
         self.output = output
+        self.select = select
         self.recipeHash = recipeHash
     }
 
     /// The top-level keys of a recipe.
-    public static let topLevelKeys = ["name", "seed", "inputs", "reader", "steps", "output"]
+    public static let topLevelKeys = ["name", "seed", "inputs", "reader", "select", "steps", "output"]
 
     /// Reads and parses the recipe at `path`; errors name `path` as the file.
     ///
@@ -269,6 +316,11 @@ public struct Recipe: Sendable, Equatable {
         }
         copy.output.path = Self.join(folder, copy.output.path)
         if let tokenizer = copy.output.tokenizer { copy.output.tokenizer?.path = Self.join(folder, tokenizer.path) }
+        if var select = copy.select {
+            for t in select.targets.indices { select.targets[t].paths = select.targets[t].paths.map { Self.join(folder, $0) } }
+            if let tokenizer = select.tokenizer { select.tokenizer?.path = Self.join(folder, tokenizer.path) }
+            copy.select = select
+        }
         return copy
     }
 
@@ -295,10 +347,16 @@ public struct Recipe: Sendable, Equatable {
         var inputs: [InputSpec] = []
         for node in inputNodes { inputs.append(try decodeInput(node)) }
         let reader = try decodeReader(root.child("reader"))
+        let select = try root.child("select").map { node throws(RecipeError) in try decodeSelect(node) }
         let steps = try decodeSteps(root)
         let output = try decodeOutput(root.requireChild("output"))
         try root.finish()
-        return Recipe(name: name, seed: seed, inputs: inputs, reader: reader, steps: steps, output: output)
+        if let select, select.tokenizer == nil, output.tokenizer == nil, select.features == .tokens || select.tokens != nil {
+            throw .invalidValue(at: select.location,
+                                message: "token features and token budgets need a tokenizer: select.tokenizer or output.tokenizer")
+        }
+        return Recipe(name: name, seed: seed, inputs: inputs, reader: reader, steps: steps, output: output,
+                      select: select)
     }
 
     private static func decodeInput(_ node: RecipeNode) throws(RecipeError) -> InputSpec {
@@ -365,6 +423,42 @@ public struct Recipe: Sendable, Equatable {
         }
         return OutputSpec(path: path, format: format, compressionLevel: level,
                           rejects: try node.bool("rejects", default: true), tokenizer: tokenizer, pack: pack)
+    }
+
+    private static func decodeSelect(_ node: RecipeNode) throws(RecipeError) -> SelectSpec {
+        guard let targetNodes = try node.mappings("targets"), !targetNodes.isEmpty else { throw node.missingError("targets") }
+        var targets: [SelectionTarget] = []
+        for (i, t) in targetNodes.enumerated() {
+            let paths = try t.stringList("path") ?? []
+            if paths.isEmpty { throw t.missingError("path") }
+            let name = try t.string("name", default: targetNodes.count == 1 ? "target" : "target\(i)")
+            if targets.contains(where: { $0.name == name }) {
+                throw .invalidValue(at: t.location, message: "two targets are named '\(name)'")
+            }
+            targets.append(SelectionTarget(name: name, paths: paths, share: try t.double("share", in: 0...1)))
+        }
+        let shares = targets.compactMap(\.share)
+        if !shares.isEmpty, shares.count != targets.count || abs(shares.reduce(0, +) - 1) > 1e-9 {
+            throw .invalidValue(at: node.location, message: "give every target a share, adding up to 1, or none")
+        }
+        let count = try node.int("count", in: 0...)
+        let tokens = try node.int("tokens", in: 0...)
+        if (count == nil) == (tokens == nil) {
+            throw .invalidValue(at: node.location, message: "give one of 'count' (documents) and 'tokens'")
+        }
+        var tokenizer: TokenizerSpec?
+        if let t = try node.child("tokenizer") {
+            tokenizer = TokenizerSpec(path: try t.requireString("path"), encoding: try t.string("encoding"),
+                                      location: t.location)
+        }
+        return SelectSpec(
+            targets: targets, count: count, tokens: tokens, topK: try node.bool("top_k", default: false),
+            buckets: try node.int("buckets", default: 10_000, in: 1...(1 << 40)),
+            ngrams: try node.int("ngrams", default: 2, in: 1...8),
+            hashing: try node.choice("hashing", default: DSIRHashing.sha256),
+            features: try node.choice("features", default: SelectSpec.Features.words), tokenizer: tokenizer,
+            minWords: try node.int("min_words", default: 100, in: 0...),
+            shards: try node.int("shards", default: 1, in: 1...100_000), location: node.location)
     }
 
     private static func decodePack(_ node: RecipeNode) throws(RecipeError) -> PackSpec {

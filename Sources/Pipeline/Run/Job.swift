@@ -5,7 +5,8 @@ import Packing
 import Tokenization
 
 /// Loads a recipe file and turns it into a ready `Runner`: recipe decoded and checked, inputs expanded,
-/// stages built, tokenizer loaded. Every problem found here is reported before any document is read.
+/// stages built, tokenizer loaded, and the `select:` block run (last, so that every recipe problem is reported
+/// before any document is read).
 public enum Job {
     public static func prepare(recipePath: String, options: RunOptions, registry: StepRegistry = .builtin) throws
         -> Runner
@@ -22,7 +23,7 @@ public enum Job {
                                registry: StepRegistry = .builtin) throws -> Runner
     {
         let stages = try registry.build(recipe.steps)
-        let files = try InputResolver(baseFolder: folder).resolve(recipe.inputs)
+        var files = try InputResolver(baseFolder: folder).resolve(recipe.inputs)
         let resolved = recipe.resolvingPaths(relativeTo: folder)
         var tokenizer: (any TokenEncoder)?
         var pack: PackContext?
@@ -40,6 +41,10 @@ public enum Job {
             } catch {
                 throw RecipeError.invalidValue(at: spec.location, message: "\(error)")
             }
+        }
+        // The selection runs last: every recipe problem above is reported before it reads a document.
+        if let select = resolved.select {
+            files = try SelectionStep.run(select, recipe: resolved, files: files, options: options)
         }
         return Runner(recipe: resolved, recipeFile: recipeFile, files: files, stages: stages, options: options,
                       tokenizer: tokenizer, pack: pack)

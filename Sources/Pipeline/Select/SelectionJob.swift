@@ -34,15 +34,18 @@ public struct SelectionOptions: Sendable {
     public var tokenCounter: (any TokenEncoder)?
     public var minimumWords: Int
     public var rawBudget: DSIRRawBudget
-    public var textField: [String]
+    /// Where text, id and url are in the records.
+    public var fields: DocumentFields
+    /// The chosen records are dealt round robin into this many files (`shardPaths`); 1: `output` itself.
+    public var outputShards: Int
     public var weightsOut: String?
     public var reportOut: String?
     public var threads: Int
 
     public init(targets: [SelectionTarget], pool: [String], output: String, budget: ImportanceResampler.Budget,
                 topK: Bool = false, seed: UInt64 = 0, featurizer: DSIRFeaturizer, tokenCounter: (any TokenEncoder)? = nil,
-                minimumWords: Int = 100, rawBudget: DSIRRawBudget = .auto, textField: [String] = ["text"],
-                weightsOut: String? = nil, reportOut: String? = nil, threads: Int = 1)
+                minimumWords: Int = 100, rawBudget: DSIRRawBudget = .auto, fields: DocumentFields = DocumentFields(),
+                outputShards: Int = 1, weightsOut: String? = nil, reportOut: String? = nil, threads: Int = 1)
     {
         self.targets = targets
         self.pool = pool
@@ -54,7 +57,8 @@ public struct SelectionOptions: Sendable {
         self.tokenCounter = tokenCounter
         self.minimumWords = minimumWords
         self.rawBudget = rawBudget
-        self.textField = textField
+        self.fields = fields
+        self.outputShards = max(1, outputShards)
         self.weightsOut = weightsOut
         self.reportOut = reportOut
         self.threads = max(1, threads)
@@ -125,6 +129,21 @@ public struct SelectionJob {
 
     public init(options: SelectionOptions) { self.options = options }
 
+    /// The output files: `output` itself for one shard, else `NAME-00000-of-00004.jsonl.zst`, … (the number goes
+    /// before the JSONL extension).
+    public static func shardPaths(output: String, shards: Int) -> [String] {
+        guard shards > 1 else { return [output] }
+        var stem = output
+        var suffix = ""
+        for ext in [".jsonl.zst", ".jsonl.gz", ".jsonl", ".zst", ".gz"] where output.hasSuffix(ext) {
+            stem = String(output.dropLast(ext.count))
+            suffix = ext
+            break
+        }
+        let width = max(5, String(shards).count)
+        return (0..<shards).map { "\(stem)-\(String($0).leftPadded(to: width))-of-\(String(shards).leftPadded(to: width))\(suffix)" }
+    }
+
     public func run(log: Log) throws -> SelectionReport {
         let started = Date()
         let o = options
@@ -137,8 +156,7 @@ public struct SelectionJob {
             if case .tokens = o.budget { return true }
             return featurizer.tokenizer != nil || o.tokenCounter != nil
         }()
-        var fields = DocumentFields()
-        fields.text = o.textField
+        let fields = o.fields
         let workspaces = WorkspacePool(featurizer: featurizer, count: o.threads)
 
         // Pass 1: the distributions.
@@ -262,7 +280,7 @@ public struct SelectionJob {
         var chosenFeatureCounts = targetCounts.map { _ in DSIRBucketCounts(numBuckets: featurizer.numBuckets) }
         var randomCounts = DSIRBucketCounts(numBuckets: featurizer.numBuckets)
         var workspace = DSIRWorkspace(featurizer: featurizer)
-        let sink = try OutputFile(path: o.output)
+        let sinks = try SelectionJob.shardPaths(output: o.output, shards: o.outputShards).map { try OutputFile(path: $0) }
         var next = 0
         index = 0
         try forEachDocument(o.pool, fields: fields) { document, record in
@@ -270,6 +288,7 @@ public struct SelectionJob {
             let isChosen = next < chosenSorted.count && chosenSorted[next] == index
             let isRandom = randomSet.contains(index)
             if isChosen {
+                let sink = sinks[next % sinks.count]
                 try sink.write(record)
                 try sink.write([0x0A])
                 next += 1
@@ -283,7 +302,7 @@ public struct SelectionJob {
         guard next == chosenSorted.count, index == ledger.read - ledger.rejected else {
             throw CorpusError.ledgerMismatch(read: ledger.read, written: next, rejected: ledger.rejected)
         }
-        try sink.commit()
+        for sink in sinks { try sink.commit() }
 
         var report = SelectionReport(
             features: featurizer.featureName, buckets: featurizer.numBuckets, ngrams: featurizer.ngrams,
