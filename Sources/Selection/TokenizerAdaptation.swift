@@ -28,6 +28,10 @@ public enum TokenizerAdaptationError: Error, Equatable, Sendable, CustomStringCo
 }
 
 /// Texts that can be read several times, one document at a time (each pass re-reads; nothing is kept).
+///
+/// ```swift
+/// try InMemoryTexts(["a b", "c"]).forEachText { print($0) }
+/// ```
 public protocol AdaptationTexts {
     /// Calls `body` with every text, in a fixed order.
     func forEachText(_ body: (String) throws -> Void) throws
@@ -42,6 +46,12 @@ public struct InMemoryTexts: AdaptationTexts {
 
 /// JSONL files (plain, .gz or .zst) streamed record by record at every pass; records that are not documents
 /// (bad JSON, no text field) are counted in `rejected` by the last pass, never silently used.
+///
+/// ```swift
+/// let texts = JSONLTexts(paths: ["target.jsonl.zst"], textField: ["meta", "body"])
+/// ```
+///
+/// - Complexity: O(file bytes) a pass, O(one record) memory.
 public final class JSONLTexts: AdaptationTexts {
     public let paths: [String]
     public let fields: DocumentFields
@@ -79,6 +89,10 @@ public enum AdaptationChoice: String, Sendable, Equatable, CaseIterable {
 }
 
 /// The settings of `TokenizerAdaptation.adapt`; the defaults are the CLI's.
+///
+/// ```swift
+/// let options = TokenizerAdaptationOptions(vocabSize: 8000, maxWords: 3, minCount: 5)
+/// ```
 public struct TokenizerAdaptationOptions: Sendable, Equatable {
     /// The size limit N of the adapted vocabulary, every piece counted (`<unk>` and the 256 byte pieces too).
     public var vocabSize: Int
@@ -155,7 +169,14 @@ public struct AdaptationStep: Sendable, Equatable {
 }
 
 /// An adapted tokenizer: a Unigram vocabulary (pieces and log-probability scores in id order: `<unk>`, the 256
-/// `<0xXX>` byte pieces, then the learned pieces by descending score).
+/// `<0xXX>` byte pieces, then the learned pieces by descending score, ties by bytes). `<unk>` and the byte
+/// pieces score 1000 below the lowest learned piece, so a literal "<0x41>" in text stays characters when they are
+/// pieces (`tokenizers` searches every vocabulary entry by its string).
+///
+/// ```swift
+/// try Data(result.tokenizer.json()).write(to: URL(fileURLWithPath: "adapted.json"))
+/// let ids = try result.tokenizer.tokenizer().encodeOrdinary("New York")
+/// ```
 public struct AdaptedTokenizer: Sendable, Equatable {
     public var pieces: [String]
     public var scores: [Double]
