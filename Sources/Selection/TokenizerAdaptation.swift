@@ -115,10 +115,12 @@ public struct TokenizerAdaptationOptions: Sendable, Equatable {
     public var choice: AdaptationChoice = .entropy
     /// The most distinct task units held while counting: past it, the rarest are dropped (see `UnitCounter`).
     public var maxUnits: Int = 20_000_000
+    /// Threads for the segmentation passes (the result does not depend on it).
+    public var threads: Int = 1
 
     public init(vocabSize: Int, maxWords: Int = 3, minCount: Int = 5, taskVocab: Int = 10_000, steps: Int = 8,
                 stepsBelow: Int = 4, emIterations: Int = 1, unspacedGram: Int = 4,
-                choice: AdaptationChoice = .entropy, maxUnits: Int = 20_000_000) {
+                choice: AdaptationChoice = .entropy, maxUnits: Int = 20_000_000, threads: Int = 1) {
         self.vocabSize = vocabSize
         self.maxWords = maxWords
         self.minCount = minCount
@@ -129,6 +131,7 @@ public struct TokenizerAdaptationOptions: Sendable, Equatable {
         self.unspacedGram = unspacedGram
         self.choice = choice
         self.maxUnits = maxUnits
+        self.threads = threads
     }
 
     func validate() throws(TokenizerAdaptationError) {
@@ -144,6 +147,7 @@ public struct TokenizerAdaptationOptions: Sendable, Equatable {
         try check(emIterations >= 0 && emIterations <= 100, "emIterations", emIterations)
         try check(unspacedGram >= 1 && unspacedGram <= 16, "unspacedGram", unspacedGram)
         try check(maxUnits >= 2, "maxUnits", maxUnits)
+        try check(threads >= 1 && threads <= 1024, "threads", threads)
     }
 }
 
@@ -398,7 +402,8 @@ public enum TokenizerAdaptation {
             .prefix(options.taskVocab)
         let taskStart = pieces.count
         for (unit, _) in candidates { pieces.append(unit) }
-        var model = PruningModel(pieces: pieces, fixedCount: characters.count, totalCharacters: counter.totalCharacters)
+        var model = PruningModel(pieces: pieces, fixedCount: characters.count, totalCharacters: counter.totalCharacters,
+                                 threads: options.threads)
         let taskUnits = Set(candidates.map(\.key))
 
         // Step 0 and the schedule.
@@ -688,8 +693,11 @@ struct PruningModel {
     var scores: [Double]
     var counts: [Int]
     var tokens = 0
+    /// Threads for the segmentation passes (the counts do not depend on it).
+    var threads = 1
 
-    init(pieces: [[UInt8]], fixedCount: Int, totalCharacters: Int) {
+    init(pieces: [[UInt8]], fixedCount: Int, totalCharacters: Int, threads: Int = 1) {
+        self.threads = max(1, threads)
         self.pieces = pieces
         self.fixedCount = fixedCount
         self.totalCharacters = totalCharacters
@@ -710,21 +718,46 @@ struct PruningModel {
             vocab.append((String(decoding: pieces[index], as: UTF8.self), scores[index]))
         }
         let unigram = try HFUnigram(vocab: vocab, unknownID: 0, byteFallback: false)
-        var counts = Array(repeating: 0, count: pieces.count)
-        var tokens = 0
-        var ids: [UInt32] = []
+        let ids = vocab.count
+        var counts = Array(repeating: 0, count: ids)  // by model id
+        var batch: [[UInt8]] = []
+        var batchBytes = 0
+        let threads = self.threads
+        // Integer counts summed per batch: the result does not depend on the thread count.
+        func flush() {
+            if batch.isEmpty { return }
+            let texts = batch
+            let tasks = min(threads, texts.count)
+            let parts = orderedParallelMap(count: tasks, threads: tasks) { part in
+                var partial = Array(repeating: 0, count: ids)
+                var out: [UInt32] = []
+                for text in texts[(texts.count * part / tasks)..<(texts.count * (part + 1) / tasks)] {
+                    out.removeAll(keepingCapacity: true)
+                    unigram.encode(piece: text, into: &out)
+                    for id in out { partial[Int(id)] += 1 }
+                }
+                return partial
+            }
+            for partial in parts { for id in 0..<ids { counts[id] += partial[id] } }
+            batch.removeAll(keepingCapacity: true)
+            batchBytes = 0
+        }
         try target.forEachText { text in
             let normalized = TokenizerAdaptation.normalize(text)
             if normalized.isEmpty { return }
-            ids.removeAll(keepingCapacity: true)
-            unigram.encode(piece: normalized, into: &ids)
-            tokens += ids.count
-            for id in ids {
-                let index = indexOfID[Int(id)]
-                if index >= 0 { counts[index] += 1 }
-            }
+            batchBytes += normalized.count
+            batch.append(normalized)
+            if batch.count >= 4096 || batchBytes >= 8 << 20 { flush() }
         }
-        self.counts = counts
+        flush()
+        var byPiece = Array(repeating: 0, count: pieces.count)
+        var tokens = 0
+        for id in 0..<ids {
+            tokens += counts[id]
+            let index = indexOfID[id]
+            if index >= 0 { byPiece[index] += counts[id] }
+        }
+        self.counts = byPiece
         self.tokens = tokens
     }
 

@@ -56,6 +56,9 @@ struct AdaptTokenizer: ParsableCommand {
     @Option(help: "The most distinct task units held while counting (past it the rarest are dropped).")
     var maxUnits = 20_000_000
 
+    @Option(help: "Threads for the segmentation passes (the result does not depend on it).")
+    var threads: Int = defaultThreadCount()
+
     @Option(help: "Dotted path of the text field.")
     var textField = "text"
 
@@ -69,6 +72,7 @@ struct AdaptTokenizer: ParsableCommand {
         guard taskVocab >= 0 else { throw ValidationError("--task-vocab must be 0 or more") }
         guard steps >= 1, steps <= 1000 else { throw ValidationError("--steps must be in 1...1000") }
         guard stepsBelow >= 0, stepsBelow <= 1000 else { throw ValidationError("--steps-below must be in 0...1000") }
+        guard threads >= 1, threads <= 1024 else { throw ValidationError("--threads must be in 1...1024") }
         guard maxUnits >= 2 else { throw ValidationError("--max-units must be 2 or more") }
         guard emIterations >= 0, emIterations <= 100 else {
             throw ValidationError("--em-iterations must be in 0...100")
@@ -85,7 +89,7 @@ struct AdaptTokenizer: ParsableCommand {
             let options = TokenizerAdaptationOptions(
                 vocabSize: vocabSize, maxWords: maxWords, minCount: minCount, taskVocab: taskVocab, steps: steps,
                 stepsBelow: stepsBelow, emIterations: emIterations, choice: choose,
-                maxUnits: maxUnits)
+                maxUnits: maxUnits, threads: threads)
             print(AdaptationReport.header)
             let result = try TokenizerAdaptation.adapt(base: pieces, target: texts, options: options) { row in
                 print(AdaptationReport.line(row))

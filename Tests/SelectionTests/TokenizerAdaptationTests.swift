@@ -121,7 +121,7 @@ private let generalWords = ["the", "of", "and", "to", "in", "is", "was", "for", 
                 == ["▁the", "ing", "▁##"])
     }
 
-    @Test("the same input gives the same bytes: tokenizer and report")
+    @Test("the same input gives the same bytes: tokenizer and report, on any number of threads")
     func deterministic() throws {
         let texts = plantedTexts(seed: 3, documents: 30, words: 60, vocabulary: generalWords,
                                  phrase: "ein kleines Haus", every: 7)
@@ -133,6 +133,10 @@ private let generalWords = ["the", "of", "and", "to", "in", "is", "was", "for", 
         #expect(AdaptationReport.json(first, base: "b", targets: ["t"], options: options)
                 == AdaptationReport.json(second, base: "b", targets: ["t"], options: options))
         #expect(first == second)
+        var threaded = options
+        threaded.threads = 3
+        let third = try TokenizerAdaptation.adapt(base: base, target: InMemoryTexts(texts), options: threaded)
+        #expect(third == first, "the thread count does not change the result")
     }
 
     @Test("a limit below the target's characters is a typed error; so is an empty target")
