@@ -56,7 +56,7 @@ struct AdaptTokenizerCLITests {
         #expect(chosen.count == 3 && chosen.allSatisfy { $0.hasPrefix("{\"id\":\"c") }, "\(chosen)")
     }
 
-    @Test("a size limit below the target's characters exits 2 with a message")
+    @Test("a size limit below the target's characters, or a missing target, exits 2 with a message")
     func tooSmall() throws {
         let s = try Scratch()
         try s.write("base.json", Self.base)
@@ -65,5 +65,10 @@ struct AdaptTokenizerCLITests {
                              "--output", "adapted.json", "--vocab-size", "10"], in: s.path)
         #expect(r.status == 2)
         #expect(r.stderr.contains("vocabulary size 10"), "\(r.stderr)")
+        let missing = try PTK.run(["adapt-tokenizer", "--base", "base.json", "--target", "nothing.jsonl",
+                                   "--output", "adapted.json", "--vocab-size", "1000"], in: s.path)
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("cannot read target nothing.jsonl"), "\(missing.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(s.path)/adapted.json"), "nothing is written on failure")
     }
 }
