@@ -43,7 +43,7 @@ public struct ImportanceResampler: Sendable {
 
     /// One offered document.
     public struct Candidate: Sendable, Equatable, HeapOrdered {
-        static func heapAbove(_ a: Candidate, _ b: Candidate) -> Bool { ImportanceResampler.below(a, b) }
+        public static func heapAbove(_ a: Candidate, _ b: Candidate) -> Bool { ImportanceResampler.below(a, b) }
 
         /// log w, plus the noise in Gumbel mode.
         public var key: Double

@@ -194,7 +194,7 @@ public enum MixtureKey {
 /// One document offered to a `BudgetSampler`.
 public struct MixtureCandidate: Sendable, Equatable, HeapOrdered {
     /// The larger (key, position) sits above: `BudgetSampler` keeps the prefix's end on top.
-    static func heapAbove(_ a: MixtureCandidate, _ b: MixtureCandidate) -> Bool {
+    public static func heapAbove(_ a: MixtureCandidate, _ b: MixtureCandidate) -> Bool {
         a.key > b.key || (a.key == b.key && a.position > b.position)
     }
 

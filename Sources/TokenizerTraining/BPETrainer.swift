@@ -1,3 +1,4 @@
+import CorpusCore
 import Tokenization
 
 /// Why byte-level BPE training could not start.
@@ -425,49 +426,23 @@ struct StepChanges {
 /// `tokenizers` orders by count and pair only; two live entries of the same pair with the same count can only
 /// arise when a token is made by two different pairs, and then the older one goes first here.
 struct PairHeap {
-    struct Entry {
+    struct Entry: HeapOrdered {
         var count: Int64
         var pair: UInt64
         var list: Int32
-    }
 
-    private var items: [Entry] = []
-
-    var isEmpty: Bool { items.isEmpty }
-
-    @inline(__always) private static func above(_ x: Entry, _ y: Entry) -> Bool {
-        if x.count != y.count { return x.count > y.count }
-        if x.pair != y.pair { return x.pair < y.pair }
-        return x.list < y.list
-    }
-
-    mutating func push(_ entry: Entry) {
-        items.append(entry)
-        var child = items.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard PairHeap.above(items[child], items[parent]) else { break }
-            items.swapAt(child, parent)
-            child = parent
+        @inline(__always) static func heapAbove(_ x: Entry, _ y: Entry) -> Bool {
+            if x.count != y.count { return x.count > y.count }
+            if x.pair != y.pair { return x.pair < y.pair }
+            return x.list < y.list
         }
     }
 
-    mutating func pop() -> Entry? {
-        guard let last = items.popLast() else { return nil }
-        guard !items.isEmpty else { return last }
-        let top = items[0]
-        items[0] = last
-        var parent = 0
-        let count = items.count
-        while true {
-            let left = 2 * parent + 1
-            guard left < count else { break }
-            var best = left
-            if left + 1 < count && PairHeap.above(items[left + 1], items[left]) { best = left + 1 }
-            guard PairHeap.above(items[best], items[parent]) else { break }
-            items.swapAt(best, parent)
-            parent = best
-        }
-        return top
-    }
+    private var heap = BinaryHeap<Entry>()
+
+    var isEmpty: Bool { heap.isEmpty }
+
+    mutating func push(_ entry: Entry) { heap.push(entry) }
+
+    mutating func pop() -> Entry? { heap.popTop() }
 }
