@@ -55,6 +55,9 @@ struct Select: ParsableCommand {
     @Option(help: "Write one line per pool document: {\"id\", \"log_weight\", \"words\", \"eligible\"} (JSONL).")
     var weightsOut: String?
 
+    @Option(help: "Write one line per chosen record, in pool order: {\"id\", \"target\"} (JSONL): which target chose it.")
+    var choicesOut: String?
+
     @Option(help: "Write a JSON report: counts per target, and KL(target ‖ chosen) against KL(target ‖ random sample).")
     var report: String?
 
@@ -147,7 +150,7 @@ struct Select: ParsableCommand {
                 targets: try targets(), pool: pool, output: output,
                 budget: tokens.map { .tokens($0) } ?? .documents(count ?? 0), topK: topK, seed: seed,
                 featurizer: featurizer, tokenCounter: encoder, minimumWords: minWords, fields: fields,
-                weightsOut: weightsOut, reportOut: report, threads: threads)
+                weightsOut: weightsOut, choicesOut: choicesOut, reportOut: report, threads: threads)
             let result = try SelectionJob(options: options).run(log: log)
             let unit = result.budgetUnit
             for t in result.targets {

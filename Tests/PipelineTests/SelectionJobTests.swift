@@ -92,7 +92,8 @@ private func chosenIDs(_ path: String) throws -> [String] {
                           SelectionTarget(name: "legal", paths: ["\(folder.path)/legal.jsonl"], share: shares[1])],
                 pool: ["\(folder.path)/pool.jsonl"], output: "\(folder.path)/\(output)", budget: .documents(31),
                 topK: true, featurizer: try DSIRFeaturizer(hashing: .fast), minimumWords: 50,
-                weightsOut: "\(folder.path)/\(output).w.jsonl", threads: threads)
+                weightsOut: "\(folder.path)/\(output).w.jsonl", choicesOut: "\(folder.path)/\(output).c.jsonl",
+                threads: threads)
             return try SelectionJob(options: options).run(log: Log(quiet: true))
         }
         // Equal-sized targets: 16 + 15 by largest remainder (the tie goes to the first).
@@ -101,6 +102,10 @@ private func chosenIDs(_ path: String) throws -> [String] {
         #expect(equal.targets.map(\.chosenDocuments) == [16, 15])
         let ids = try chosenIDs("\(folder.path)/a.jsonl")
         #expect(Set(ids).count == 31)
+        let choices = try readJSONL("\(folder.path)/a.jsonl.c.jsonl")
+        #expect(choices.map { string($0.value(at: ["id"])) ?? "?" } == ids)
+        let byTarget = Dictionary(grouping: choices) { string($0.value(at: ["target"])) ?? "?" }.mapValues(\.count)
+        #expect(byTarget == ["medical": 16, "legal": 15])
         #expect(ids.filter { planted.domain(of: $0) == "medical" }.count >= 15)
         #expect(ids.filter { planted.domain(of: $0) == "legal" }.count >= 14)
         // Same bytes on 3 threads.

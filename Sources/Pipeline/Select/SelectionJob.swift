@@ -39,13 +39,16 @@ public struct SelectionOptions: Sendable {
     /// The chosen records are dealt round robin into this many files (`shardPaths`); 1: `output` itself.
     public var outputShards: Int
     public var weightsOut: String?
+    /// One line per chosen record, in pool order (the order of the output): `{"id", "target"}`, which target chose it.
+    public var choicesOut: String?
     public var reportOut: String?
     public var threads: Int
 
     public init(targets: [SelectionTarget], pool: [String], output: String, budget: ImportanceResampler.Budget,
                 topK: Bool = false, seed: UInt64 = 0, featurizer: DSIRFeaturizer, tokenCounter: (any TokenEncoder)? = nil,
                 minimumWords: Int = 100, rawBudget: DSIRRawBudget = .auto, fields: DocumentFields = DocumentFields(),
-                outputShards: Int = 1, weightsOut: String? = nil, reportOut: String? = nil, threads: Int = 1)
+                outputShards: Int = 1, weightsOut: String? = nil, choicesOut: String? = nil, reportOut: String? = nil,
+                threads: Int = 1)
     {
         self.targets = targets
         self.pool = pool
@@ -60,6 +63,7 @@ public struct SelectionOptions: Sendable {
         self.fields = fields
         self.outputShards = max(1, outputShards)
         self.weightsOut = weightsOut
+        self.choicesOut = choicesOut
         self.reportOut = reportOut
         self.threads = max(1, threads)
     }
@@ -281,6 +285,7 @@ public struct SelectionJob {
         var randomCounts = DSIRBucketCounts(numBuckets: featurizer.numBuckets)
         var workspace = DSIRWorkspace(featurizer: featurizer)
         let sinks = try SelectionJob.shardPaths(output: o.output, shards: o.outputShards).map { try OutputFile(path: $0) }
+        let choices = try o.choicesOut.map { try OutputFile(path: $0) }
         var next = 0
         index = 0
         try forEachDocument(o.pool, fields: fields) { document, record in
@@ -292,6 +297,15 @@ public struct SelectionJob {
                 try sink.write(record)
                 try sink.write([0x0A])
                 next += 1
+                if let choices {
+                    var line = JSONWriter(capacity: 64)
+                    line.raw("{\"id\":")
+                    line.string(document.id)
+                    line.raw(",\"target\":")
+                    line.string(owner[index].map { o.targets[$0].name } ?? "")
+                    line.raw("}\n")
+                    try choices.write(line.bytes)
+                }
             }
             guard o.reportOut != nil, isChosen || isRandom else { return }
             let features = workspace.features(document.text)
@@ -303,6 +317,7 @@ public struct SelectionJob {
             throw CorpusError.ledgerMismatch(read: ledger.read, written: next, rejected: ledger.rejected)
         }
         for sink in sinks { try sink.commit() }
+        try choices?.commit()
 
         var report = SelectionReport(
             features: featurizer.featureName, buckets: featurizer.numBuckets, ngrams: featurizer.ngrams,

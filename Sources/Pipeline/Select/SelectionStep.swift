@@ -60,7 +60,8 @@ enum SelectionStep {
             pool: files.map(\.path), output: output,
             budget: spec.tokens.map { .tokens($0) } ?? .documents(spec.count ?? 0), topK: spec.topK,
             seed: recipe.seed, featurizer: featurizer, tokenCounter: encoder, minimumWords: spec.minWords,
-            fields: first.fields, outputShards: spec.shards, reportOut: "\(folder)/report.json",
+            fields: first.fields, outputShards: spec.shards, choicesOut: "\(folder)/choices.jsonl.zst",
+            reportOut: "\(folder)/report.json",
             threads: options.threads)
         let report = try SelectionJob(options: job).run(log: options.log)
         options.log.info("selection: \(report.chosen) of \(report.read) documents chosen (\(report.eligible) eligible, "
