@@ -7,6 +7,22 @@ import TokenizerTraining
 
 extension BPEPretokenizer: ExpressibleByArgument {}
 
+/// Text to learn from: JSONL files (by name: .jsonl, .json, .ndjson, optionally .gz / .zst) or plain text files,
+/// each of those one document.
+struct TextInputOptions: ParsableArguments {
+    @Option(parsing: .upToNextOption, help: "Text: JSONL or plain text files (plain, .gz or .zst).")
+    var input: [String]
+
+    @Option(help: "Dotted path of the text field in JSONL input.")
+    var textField = "text"
+
+    func files() -> [InputFile] {
+        var fields = DocumentFields()
+        fields.text = textField.split(separator: ".").map(String.init)
+        return input.map { InputFile(path: $0, kind: TrainTokenizer.isJSONL($0) ? .jsonl : .text, fields: fields) }
+    }
+}
+
 struct TrainTokenizer: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train-tokenizer",
@@ -17,8 +33,7 @@ struct TrainTokenizer: ParsableCommand {
             256 byte tokens, then the merges. Records that are not documents are counted and reported on stderr.
             """)
 
-    @Option(parsing: .upToNextOption, help: "Training text: JSONL or plain text files (plain, .gz or .zst).")
-    var input: [String]
+    @OptionGroup var corpus: TextInputOptions
 
     @Option(help: "The tokenizer.json to write.")
     var output: String
@@ -35,9 +50,6 @@ struct TrainTokenizer: ParsableCommand {
     @Option(help: "Pairs seen fewer times than this are not merged.")
     var minFrequency = 0
 
-    @Option(help: "Dotted path of the text field in JSONL input.")
-    var textField = "text"
-
     @Option(help: "Worker threads for counting (default: all cores).")
     var threads: Int = defaultThreadCount()
 
@@ -50,9 +62,7 @@ struct TrainTokenizer: ParsableCommand {
                                             specialTokens: specialToken)
             let trainer = BPETrainer(options: options)
             try trainer.validate()
-            var fields = DocumentFields()
-            fields.text = textField.split(separator: ".").map(String.init)
-            let files = input.map { InputFile(path: $0, kind: Self.isJSONL($0) ? .jsonl : .text, fields: fields) }
+            let files = corpus.files()
             let clock = ContinuousClock()
             let start = clock.now
             var counts = BPEWordCounts(pretokenizer: pattern)
@@ -104,8 +114,7 @@ struct ExtendTokenizer: ParsableCommand {
     @Option(help: "The base tokenizer.json (byte-level BPE: Llama-3, Qwen, GPT-2 style).")
     var base: String
 
-    @Option(parsing: .upToNextOption, help: "Domain text: JSONL or plain text files (plain, .gz or .zst).")
-    var input: [String]
+    @OptionGroup var corpus: TextInputOptions
 
     @Option(help: "The extended tokenizer.json to write.")
     var output: String
@@ -116,9 +125,6 @@ struct ExtendTokenizer: ParsableCommand {
     @Option(help: "Pairs seen fewer times than this are not merged.")
     var minFrequency = 2
 
-    @Option(help: "Dotted path of the text field in JSONL input.")
-    var textField = "text"
-
     @Option(help: "Worker threads for pre-tokenizing (default: all cores).")
     var threads: Int = defaultThreadCount()
 
@@ -128,11 +134,7 @@ struct ExtendTokenizer: ParsableCommand {
         let log = logging.log
         do {
             let extension_ = try VocabularyExtension(base: base, newTokens: newTokens, minFrequency: minFrequency)
-            var fields = DocumentFields()
-            fields.text = textField.split(separator: ".").map(String.init)
-            let files = input.map {
-                InputFile(path: $0, kind: TrainTokenizer.isJSONL($0) ? .jsonl : .text, fields: fields)
-            }
+            let files = corpus.files()
             let (words, report) = try extension_.countWords(files: files, threads: max(1, threads))
             if report.rejected > 0 {
                 log.warning("\(report.rejected) records rejected, e.g. " + report.examples.joined(separator: "; "))
