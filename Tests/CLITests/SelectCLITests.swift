@@ -83,5 +83,6 @@ struct SelectCLITests {
                                   "--target-share", "a=0.9", "--target-share", "b=0.3", "--pool", "pool.jsonl",
                                   "--output", "y.jsonl", "--count", "2"], in: s.path)
         #expect(shares.status == 2 && shares.stderr.contains("add up to 1"), "\(shares.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(s.path)/y.jsonl.rejects.jsonl.zst"), "checked before reading")
     }
 }

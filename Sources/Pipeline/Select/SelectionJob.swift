@@ -156,6 +156,7 @@ public struct SelectionJob {
         if case .tokens = o.budget, featurizer.tokenizer == nil, o.tokenCounter == nil {
             throw SelectionError.invalidParameter(name: "budget", value: "a token budget needs a tokenizer")
         }
+        try validateShares()  // before any document is read
         let countsTokens: Bool = {
             if case .tokens = o.budget { return true }
             return featurizer.tokenizer != nil || o.tokenCounter != nil
@@ -372,20 +373,24 @@ public struct SelectionJob {
 
     // MARK: Budgets
 
-    /// Each target's share: as given (must add up to 1 when all are given), else proportional to its size.
-    func targetShares(targetCounts: [DSIRBucketCounts]) throws -> [Double] {
+    /// Shares are given for every target, adding up to 1, or for none.
+    func validateShares() throws {
         let given = options.targets.map(\.share)
         let explicit = given.compactMap { $0 }
         if explicit.count == given.count {
-            let sum = explicit.reduce(0, +)
-            guard explicit.allSatisfy({ $0 >= 0 }), abs(sum - 1) < 1e-9 else {
+            guard explicit.allSatisfy({ $0 >= 0 }), abs(explicit.reduce(0, +) - 1) < 1e-9 else {
                 throw SelectionError.invalidParameter(name: "target shares", value: "\(explicit) do not add up to 1")
             }
-            return explicit
-        }
-        guard explicit.isEmpty else {
+        } else if !explicit.isEmpty {
             throw SelectionError.invalidParameter(name: "target shares", value: "give a share for every target or none")
         }
+    }
+
+    /// Each target's share: as given, else proportional to its size.
+    func targetShares(targetCounts: [DSIRBucketCounts]) throws -> [Double] {
+        try validateShares()
+        let explicit = options.targets.compactMap(\.share)
+        if explicit.count == options.targets.count { return explicit }
         let sizes = targetCounts.map { counts -> Double in
             if case .tokens = options.budget { return Double(counts.total) }
             return Double(counts.documents)
