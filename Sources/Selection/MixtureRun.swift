@@ -342,6 +342,16 @@ public struct MixtureRun {
     }
 
     /// Reads a source, counting tokens batch by batch; `body` gets each batch's records and token counts.
+    /// The tokens of each text as the mixture counts them: `countTokens`, checked to answer once per text, plus
+    /// one per document with `countEOS`.
+    private func documentTokens(_ texts: [String]) throws -> [Int] {
+        let counts = countTokens(texts)
+        guard counts.count == texts.count else {
+            throw MixtureError.tokenCountMismatch(texts: texts.count, counts: counts.count)
+        }
+        return options.countEOS ? counts.map { $0 + 1 } : counts
+    }
+
     /// `keepRecords == false` hands `body` no records (a sampled source needs only the counts).
     private func countPass(_ source: MixtureSourceSpec, tally: inout Tally, rejects: inout RejectsFile,
                            keepRecords: Bool, _ body: ([[UInt8]], [Int]) throws -> Void) throws {
@@ -351,11 +361,7 @@ public struct MixtureRun {
         var tally2 = tally
         func flush() throws {
             guard !texts.isEmpty else { return }
-            var counts = countTokens(texts)
-            guard counts.count == texts.count else {
-                throw MixtureError.tokenCountMismatch(texts: texts.count, counts: counts.count)
-            }
-            if options.countEOS { counts = counts.map { $0 + 1 } }
+            let counts = try documentTokens(texts)
             tally2.tokens += counts.reduce(0, +)
             tally2.counted += texts.count
             tally2.countedBytes += textBytes
@@ -393,13 +399,10 @@ public struct MixtureRun {
         var tally2 = tally
         func flush() throws {
             guard !texts.isEmpty else { return }
-            let counts = countTokens(texts)
-            guard counts.count == texts.count else {
-                throw MixtureError.tokenCountMismatch(texts: texts.count, counts: counts.count)
-            }
+            let counts = try documentTokens(texts)
             for (candidate, count) in zip(candidates, counts) {
                 var candidate = candidate
-                candidate.tokens = count + (options.countEOS ? 1 : 0)
+                candidate.tokens = count
                 tally2.tokens += candidate.tokens
                 sampler2.offer(candidate)
             }
