@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// The reference tools of the tests: the venv made by scripts/reference-venv.sh and the scripts beside it.
 ///
@@ -89,4 +90,21 @@ extension Reference {
 public struct ReferenceUnavailable: Error, CustomStringConvertible {
     public var description: String
     public init(description: String) { self.description = description }
+}
+
+extension Result where Failure == ReferenceUnavailable {
+    /// The reference's answer, or nil after recording the problem as an issue: a missing venv fails the test
+    /// instead of passing it silently.
+    ///
+    /// ```swift
+    /// guard let answer = trained.recordedValue else { return }
+    /// ```
+    public var recordedValue: Success? {
+        switch self {
+        case .success(let value): return value
+        case .failure(let problem):
+            Issue.record(Comment(rawValue: problem.description))
+            return nil
+        }
+    }
 }

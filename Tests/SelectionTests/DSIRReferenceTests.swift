@@ -53,15 +53,6 @@ private struct ClassesAnswer: Decodable {
 /// target is the Japanese ones.
 private let real = Reference.result("reference_dsir.py", DSIRRequest(realBytes: 600_000, topK: 10), as: DSIRAnswer.self)
 
-private func unwrap<T>(_ result: Result<T, ReferenceUnavailable>) -> T? {
-    switch result {
-    case .success(let value): return value
-    case .failure(let problem):
-        Issue.record("\(problem)")
-        return nil
-    }
-}
-
 /// The largest |ours − reference| / |reference| over the documents (exact zeros must match exactly).
 private func maxRelativeError(_ ours: [Double], _ reference: [Double]) -> Double {
     zip(ours, reference).map { a, b in b == 0 ? (a == 0 ? 0 : .infinity) : abs(a - b) / abs(b) }.max() ?? 0
@@ -69,7 +60,7 @@ private func maxRelativeError(_ ours: [Double], _ reference: [Double]) -> Double
 
 @Suite struct DSIRReferenceTests {
     @Test func realCorpusLogWeightsAndTopK() throws {
-        guard let answer = unwrap(real), let raw = answer.raw, let target = answer.target,
+        guard let answer = real.recordedValue, let raw = answer.raw, let target = answer.target,
               let expected = answer.logWeights, let lengths = answer.lengths, let topK = answer.topK else { return }
         #expect(answer.versions?["data-selection"] == "1.0.3")
         #expect(answer.versions?["nltk"] == "3.10.4")
@@ -84,10 +75,10 @@ private func maxRelativeError(_ ours: [Double], _ reference: [Double]) -> Double
     }
 
     @Test func rawBudgetSmallBucketsTrigramsAndMinimumLength() throws {
-        guard let corpus = unwrap(real), let raw = corpus.raw, let target = corpus.target else { return }
+        guard let corpus = real.recordedValue, let raw = corpus.raw, let target = corpus.target else { return }
         let request = DSIRRequest(raw: raw, target: target, numBuckets: 997, ngrams: 3, minExampleLength: 300,
                                   numTokensToFit: 40_000, topK: 7)
-        guard let answer = unwrap(Reference.result("reference_dsir.py", request, as: DSIRAnswer.self)),
+        guard let answer = Reference.result("reference_dsir.py", request, as: DSIRAnswer.self).recordedValue,
               let expected = answer.logWeights, let lengths = answer.lengths, let topK = answer.topK else { return }
         let featurizer = try DSIRFeaturizer(numBuckets: 997, ngrams: 3)
         let dsir = try DSIR.fit(target: target, raw: raw, featurizer: featurizer, rawBudget: .features(40_000),
@@ -105,8 +96,8 @@ private func maxRelativeError(_ ours: [Double], _ reference: [Double]) -> Double
             "x\u{200D}y\u{200C}z", "a\u{1C}b\u{85}c\u{A0}d\u{3000}e", "²³ ⅷ Ⅻ ½", "👍🏽ok #tag @x", "क्षत्रिय", "ไทย ภาษา",
             "日本語のテキスト。", "e\u{0345}Σ", "\u{10428}\u{10400}", "ΑΣ'Β ΑΣ' Σ.Σ 1Σ ΣΣ Α\u{301}Σ\u{301}",
         ]
-        guard let answer = unwrap(Reference.result("reference_dsir.py", DSIRRequest(tokenize: texts),
-                                                    as: DSIRAnswer.self)),
+        guard let answer = Reference.result("reference_dsir.py", DSIRRequest(tokenize: texts),
+                                            as: DSIRAnswer.self).recordedValue,
               let words = answer.words else { return }
         for (text, expected) in zip(texts, words) {
             #expect(DSIRFeaturizer.words(text) == expected, "\(text.debugDescription)")
@@ -116,8 +107,8 @@ private func maxRelativeError(_ ours: [Double], _ reference: [Double]) -> Double
     /// Every scalar's WordPunct class (`\w`, `\s`, other) against the `regex` module's, for every scalar Swift's
     /// tables assign; every scalar's `lower()` against Python's, for the scalars of Python's Unicode version.
     @Test func exhaustiveClassesAndLowercase() throws {
-        guard let answer = unwrap(Reference.result("reference_dsir.py", DSIRRequest(classes: true),
-                                                   as: ClassesAnswer.self)) else { return }
+        guard let answer = Reference.result("reference_dsir.py", DSIRRequest(classes: true),
+                                            as: ClassesAnswer.self).recordedValue else { return }
         let versionParts = answer.unidataVersion.split(separator: ".").compactMap { Int($0) }
         let pythonVersion = (major: versionParts.first ?? 0, minor: versionParts.dropFirst().first ?? 0)
         func inPython(_ scalar: Unicode.Scalar) -> Bool {

@@ -36,15 +36,6 @@ private let real = Reference.result("reference_hf.py", RealRequest(model: "qwen-
                                     as: RealAnswer.self)
 private let fixtures = Reference.result("reference_hf.py", ["info": true], as: FixtureAnswer.self)
 
-private func unwrap<T>(_ result: Result<T, ReferenceUnavailable>) -> T? {
-    switch result {
-    case .success(let value): return value
-    case .failure(let problem):
-        Issue.record("\(problem)")
-        return nil
-    }
-}
-
 private func isChinese(_ text: String) -> Bool {
     text.unicodeScalars.filter { (0x4E00...0x9FFF).contains($0.value) }.count * 4 > text.unicodeScalars.count
 }
@@ -54,7 +45,7 @@ private func isChinese(_ text: String) -> Bool {
     /// model's vocabulary).
     @Test(arguments: ["deepseek-r1-distill-llama-8b", "qwen-2.5"])
     func extendsWithOldIDsKeptAndEncodesAsTokenizers(model: String) throws {
-        guard let texts = unwrap(real)?.realTexts, let base = unwrap(fixtures)?.fixtures[model] else { return }
+        guard let texts = real.recordedValue?.realTexts, let base = fixtures.recordedValue?.fixtures[model] else { return }
         let chinese = texts.filter(isChinese)
         let english = texts.filter { !isChinese($0) }.prefix(20)
         #expect(chinese.count >= 30)
@@ -115,9 +106,9 @@ private func isChinese(_ text: String) -> Bool {
     }
 
     @Test func refusesWhatItCannotExtend() throws {
-        guard let fixture = unwrap(fixtures)?.fixtures["ai21-j2-unigram"] else { return }
+        guard let fixture = fixtures.recordedValue?.fixtures["ai21-j2-unigram"] else { return }
         #expect(throws: BPETrainingError.self) { try VocabularyExtension(base: fixture, newTokens: 10) }
-        guard let qwen = unwrap(fixtures)?.fixtures["qwen-2.5"] else { return }
+        guard let qwen = fixtures.recordedValue?.fixtures["qwen-2.5"] else { return }
         #expect(throws: BPETrainingError.noNewTokens) { try VocabularyExtension(base: qwen, newTokens: 0) }
     }
 }
