@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "Packing", targets: ["Packing"]),
         .library(name: "Shards", targets: ["Shards"]),
         .library(name: "Selection", targets: ["Selection"]),
+        .library(name: "Cleaning", targets: ["Cleaning"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -38,7 +39,7 @@ let package = Package(
 
         // MARK: Stages, recipes, runner, accounting, demo
         .target(name: "Pipeline", dependencies: [
-            "CorpusCore", "CorpusIO", "Tokenization", "TokenizerTraining", "Packing", "Shards", "Selection",
+            "CorpusCore", "CorpusIO", "Tokenization", "TokenizerTraining", "Packing", "Shards", "Selection", "Cleaning",
             .product(name: "Yams", package: "Yams"),
         ]),
 
@@ -57,6 +58,10 @@ let package = Package(
         // MARK: Select documents like a target: DSIR hashed n-gram importance weights, Gumbel top-k
         .target(name: "Selection", dependencies: ["CorpusCore", "CorpusIO", "Tokenization", "COpenSSL"]),
 
+        // MARK: Clean: quality filters (Gopher, C4, FineWeb), language id, dedup (exact, MinHash-LSH, lines), PII,
+        // decontamination
+        .target(name: "Cleaning", dependencies: ["CorpusCore", "CorpusIO", "Tokenization", "COpenSSL"]),
+
         // MARK: Shards: Megatron .bin/.idx token files and sidecars, manifest, reader, verifier (docs/shard-format.md)
         .target(name: "Shards", dependencies: ["CorpusCore", "CorpusIO"]),
 
@@ -69,7 +74,7 @@ let package = Package(
         // MARK: The CLI: parses arguments and calls the library, nothing else
         .executableTarget(name: "ptk", dependencies: [
             "Pipeline", "CorpusIO", "CorpusCore", "Planning", "Tokenization", "TokenizerTraining", "Packing", "Shards",
-            "Selection",
+            "Selection", "Cleaning",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -79,12 +84,14 @@ let package = Package(
         .testTarget(name: "CorpusCoreTests", dependencies: ["CorpusCore"]),
         .testTarget(name: "CorpusIOTests", dependencies: ["CorpusIO", "CorpusCore"]),
         .testTarget(name: "PipelineTests", dependencies: ["ReferenceSupport", "Pipeline", "CorpusIO", "CorpusCore", "Tokenization",
-                                                        "Packing", "Shards", "Selection"]),
+                                                        "Packing", "Shards", "Selection", "Cleaning"]),
         // Runs the built `ptk` as a user would (the dependency makes sure it is built first).
         .testTarget(name: "CLITests", dependencies: ["ReferenceSupport", "ptk", "CorpusIO", "Shards"]),
         .testTarget(name: "PlanningTests", dependencies: ["ReferenceSupport", "Planning", "CorpusCore"]),
         .testTarget(name: "ShardsTests", dependencies: ["ReferenceSupport", "Shards", "CorpusIO", "CorpusCore"]),
         .testTarget(name: "PackingTests", dependencies: ["ReferenceSupport", "Packing", "Shards", "Tokenization", "CorpusCore"]),
+        .testTarget(name: "CleaningTests", dependencies: ["ReferenceSupport", "Cleaning", "CorpusCore", "CorpusIO",
+                                                        "Tokenization"]),
         .testTarget(name: "SelectionTests", dependencies: ["ReferenceSupport", "Selection", "CorpusCore", "CorpusIO",
                                                          "Tokenization"]),
         .testTarget(name: "TokenizationTests", dependencies: ["ReferenceSupport", "Tokenization", "CorpusCore"]),

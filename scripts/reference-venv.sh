@@ -21,6 +21,10 @@ packages=(
     "data-selection==1.0.3" # reference DSIR (p-lambda/dsir: HashedNgramDSIR); pulls numpy, tqdm, joblib, nltk
     "nltk==3.10.4"          # WordPunctTokenizer for DSIR: 3.10.x matches through `regex` (3.9.x through `re`)
     "rustbpe==0.1.0"        # reference BPE trainer for `ptk bench train-tokenizer` (karpathy/rustbpe)
+    "datatrove==0.10.1"     # reference quality filters (Gopher, C4, FineWeb) and MinHash dedup
+    "spacy==3.8.18"         # datatrove's word tokenizer (blank English pipeline: rules only, no model download)
+    "xxhash==3.8.2"         # datatrove 0.10.1's MinHash crashes with xxhash 4.x
+    "orjson==3.13.0"        # datatrove's JSONL reader and writer
 )
 
 # Fixture packages whose data files only are read: installed without their dependencies (which are heavy and

@@ -44,11 +44,18 @@ public struct Metadata: Sendable, Equatable {
 public struct Origin: Sendable, Hashable, CustomStringConvertible {
     public var file: String
     public var line: Int
+    /// The file's position among the run's inputs (0 when read on its own).
+    public var fileIndex: Int
 
-    public init(file: String, line: Int) {
+    public init(file: String, line: Int, fileIndex: Int = 0) {
         self.file = file
         self.line = line
+        self.fileIndex = fileIndex
     }
+
+    /// A key unique within a run and stable between its passes: file index (24 bits) and line (40 bits).
+    /// Corpus steps (dedup) use it to name a document they saw in the pre-pass.
+    @inlinable public var key: UInt64 { UInt64(truncatingIfNeeded: fileIndex) << 40 | UInt64(truncatingIfNeeded: line) & (1 << 40 - 1) }
 
     public var description: String { "\(file):\(line)" }
 }

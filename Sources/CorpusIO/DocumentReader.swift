@@ -19,6 +19,8 @@ public struct InputFile: Sendable, Equatable {
     public var kind: InputKind
     public var fields: DocumentFields
     public var source: String?
+    /// The file's position among the run's inputs, copied into every `Origin` (0 for a file read on its own).
+    public var index: Int = 0
 
     public init(path: String, displayPath: String? = nil, kind: InputKind, fields: DocumentFields = DocumentFields(),
                 source: String? = nil)
@@ -110,7 +112,7 @@ public struct DocumentReader {
                     if isBlankLine(bytes) { return }
                     records += 1
                     if records & 1023 == 0 { report() }
-                    let origin = Origin(file: file.displayPath, line: number)
+                    let origin = Origin(file: file.displayPath, line: number, fileIndex: file.index)
                     switch decoder.decode(bytes, origin: origin) {
                     case let .success(document): try body(.document(document, record: bytes))
                     case let .failure(problem): try body(.rejected(problem, origin: origin, record: bytes))
@@ -120,12 +122,12 @@ public struct DocumentReader {
                         reason: ReadRejection.recordTooLarge,
                         detail: "record of \(byteCount) bytes exceeds max_record_bytes \(maxRecord) "
                             + "(the rejects file keeps its first \(head.count) bytes)")
-                    try body(.rejected(problem, origin: Origin(file: file.displayPath, line: number), record: head))
+                    try body(.rejected(problem, origin: Origin(file: file.displayPath, line: number, fileIndex: file.index), record: head))
                 case let .truncatedTail(number, bytes):
                     let problem = RecordProblem(
                         reason: ReadRejection.truncatedRecord,
                         detail: "the file ends inside this record (\(bytes.count) bytes read)")
-                    try body(.rejected(problem, origin: Origin(file: file.displayPath, line: number), record: bytes))
+                    try body(.rejected(problem, origin: Origin(file: file.displayPath, line: number, fileIndex: file.index), record: bytes))
                 }
             }
         } catch let error as IOError where isInputError(error) {
@@ -135,7 +137,7 @@ public struct DocumentReader {
     }
 
     private func readWhole(_ source: any ByteSource, _ body: (ReadEvent) throws -> Void) throws -> IOError? {
-        let origin = Origin(file: file.displayPath, line: 1)
+        let origin = Origin(file: file.displayPath, line: 1, fileIndex: file.index)
         var data: [UInt8] = []
         var total = 0
         var chunk = [UInt8](repeating: 0, count: min(options.chunkBytes, options.maxRecordBytes + 1))

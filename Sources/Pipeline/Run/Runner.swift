@@ -107,7 +107,12 @@ public struct Runner: Sendable {
         self.tokenizer = tokenizer
         self.pack = pack
         self.recipeFile = recipeFile
-        self.files = files
+        // Each file's position becomes `Origin.fileIndex`, the key corpus steps (dedup) name documents by.
+        self.files = files.enumerated().map { index, file in
+            var file = file
+            file.index = index
+            return file
+        }
         self.stages = stages
         self.options = options
     }

@@ -2,34 +2,9 @@ import CorpusCore
 import CorpusIO
 import Foundation
 
-/// What a filter or transform decided about one document.
-public enum Decision: Sendable, Equatable {
-    case keep
-    /// Drop the document; `reason` is a stable snake_case name (`too_short`, `wrong_script`) that keys the
-    /// ledger and the rejects file.
-    case drop(reason: String, detail: String = "")
-}
-
-/// A stage that keeps or drops documents and never changes them.
-///
-/// One override point, `evaluate`. Filters are values shared by every worker thread, so they hold no
-/// mutable state.
-public protocol Filter: Sendable {
-    func evaluate(_ document: Document) -> Decision
-}
-
-/// A stage that may change a document (PII scrubbing, whitespace normalization) and may drop it.
-public protocol Transform: Sendable {
-    /// Changes `document` in place; returns `.drop` to remove it (the rejects file keeps the original record).
-    func apply(to document: inout Document) -> Decision
-}
-
 /// A named step of a pipeline, as a recipe lists it.
 public struct Stage: Sendable {
-    public enum Kind: Sendable {
-        case filter(any Filter)
-        case transform(any Transform)
-    }
+    public typealias Kind = StageKind
 
     /// The name reported in the ledger and the rejects file (`length`, or `length#2` when a recipe uses
     /// the same step twice).
