@@ -114,6 +114,9 @@ public struct StepRegistry: Sendable {
             }
             return .transform(TrimTransform(maxBlankLines: maxBlank))
         }
+        registerQualitySteps(&r)
+        registerDedupSteps(&r)
+        registerPrivacySteps(&r)
         return r
     }()
 }
