@@ -5,8 +5,8 @@ import Packing
 import Tokenization
 
 /// Loads a recipe file and turns it into a ready `Runner`: recipe decoded and checked, inputs expanded,
-/// stages built, tokenizer loaded, and the `select:` block run (last, so that every recipe problem is reported
-/// before any document is read).
+/// stages built, tokenizer loaded, and the `select:` block and the corpus steps' pre-passes run (last, so that
+/// every recipe problem is reported before any document is read).
 public enum Job {
     public static func prepare(recipePath: String, options: RunOptions, registry: StepRegistry = .builtin) throws
         -> Runner
@@ -22,7 +22,7 @@ public enum Job {
     public static func prepare(recipe: Recipe, recipeFile: String, folder: String, options: RunOptions,
                                registry: StepRegistry = .builtin) throws -> Runner
     {
-        let stages = try registry.build(recipe.steps)
+        let steps = try registry.build(recipe.steps)
         var files = try InputResolver(baseFolder: folder).resolve(recipe.inputs)
         let resolved = recipe.resolvingPaths(relativeTo: folder)
         var tokenizer: (any TokenEncoder)?
@@ -46,6 +46,9 @@ public enum Job {
         if let select = resolved.select {
             files = try SelectionStep.run(select, recipe: resolved, files: files, options: options)
         }
+        // Corpus steps (dedup) read the inputs once each before the run.
+        let stages = try CorpusPass.resolve(steps, files: files, reader: resolved.reader, outputFolder: resolved.output.path,
+                                            options: options)
         return Runner(recipe: resolved, recipeFile: recipeFile, files: files, stages: stages, options: options,
                       tokenizer: tokenizer, pack: pack)
     }

@@ -1,5 +1,32 @@
 import CorpusCore
 
+/// What a registry builder makes of a recipe step: a per-document stage, or a corpus step that needs a pre-pass.
+public enum StepKind: Sendable {
+    case filter(any Filter)
+    case transform(any Transform)
+    case corpus(any CorpusStep)
+}
+
+/// A recipe step built from its parameters, named as the ledger will name it.
+public struct PlannedStep: Sendable {
+    public var name: String
+    public var kind: StepKind
+
+    public init(name: String, kind: StepKind) {
+        self.name = name
+        self.kind = kind
+    }
+
+    /// The stage, for a per-document step; nil for a corpus step.
+    public var stage: Stage? {
+        switch kind {
+        case let .filter(f): Stage(name: name, filter: f)
+        case let .transform(t): Stage(name: name, transform: t)
+        case .corpus: nil
+        }
+    }
+}
+
 /// The steps a recipe may name, each with a builder that reads its parameters from the recipe.
 ///
 /// Algorithms do not know about recipes: a builder reads typed parameters from a `RecipeNode`, builds the
@@ -18,7 +45,7 @@ public struct StepRegistry: Sendable {
         public var name: String
         public var summary: String
         public var parameters: [Parameter]
-        public var build: @Sendable (RecipeNode) throws -> Stage.Kind
+        public var build: @Sendable (RecipeNode) throws -> StepKind
     }
 
     public private(set) var entries: [String: Entry] = [:]
@@ -26,15 +53,16 @@ public struct StepRegistry: Sendable {
     public init() {}
 
     public mutating func register(_ name: String, summary: String, parameters: [Parameter],
-                                  build: @escaping @Sendable (RecipeNode) throws -> Stage.Kind)
+                                  build: @escaping @Sendable (RecipeNode) throws -> StepKind)
     {
         entries[name] = Entry(name: name, summary: summary, parameters: parameters, build: build)
     }
 
     public var names: [String] { entries.keys.sorted() }
 
-    /// Builds the stages of a recipe in order. A step used twice is named `name#2` in the ledger.
-    public func build(_ steps: [StepSpec]) throws -> [Stage] {
+    /// Builds the steps of a recipe in order. A step used twice is named `name#2` in the ledger. Corpus steps
+    /// (dedup) become stages once `CorpusPass` has shown them the corpus.
+    public func build(_ steps: [StepSpec]) throws -> [PlannedStep] {
         var seen: [String: Int] = [:]
         return try steps.map { step in
             guard let entry = entries[step.name] else {
@@ -46,10 +74,7 @@ public struct StepRegistry: Sendable {
             seen[step.name, default: 0] += 1
             let count = seen[step.name] ?? 1
             let name = count == 1 ? step.name : "\(step.name)#\(count)"
-            switch kind {
-            case let .filter(f): return Stage(name: name, filter: f)
-            case let .transform(t): return Stage(name: name, transform: t)
-            }
+            return PlannedStep(name: name, kind: kind)
         }
     }
 
