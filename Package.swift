@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "Shards", targets: ["Shards"]),
         .library(name: "Selection", targets: ["Selection"]),
         .library(name: "Cleaning", targets: ["Cleaning"]),
+        .library(name: "Embeddings", targets: ["Embeddings"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -29,6 +30,7 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
 
         // MARK: Foundation: documents, ledger, hashing, seeded randomness
@@ -62,6 +64,9 @@ let package = Package(
         // decontamination
         .target(name: "Cleaning", dependencies: ["CorpusCore", "CorpusIO", "Tokenization", "COpenSSL"]),
 
+        // MARK: Embeddings for semantic packing: a native BERT sentence encoder on OpenBLAS, .npy vectors
+        .target(name: "Embeddings", dependencies: ["CorpusCore", "CorpusIO", "Tokenization", "COpenBLAS"]),
+
         // MARK: Shards: Megatron .bin/.idx token files and sidecars, manifest, reader, verifier (docs/shard-format.md)
         .target(name: "Shards", dependencies: ["CorpusCore", "CorpusIO"]),
 
@@ -92,6 +97,7 @@ let package = Package(
         .testTarget(name: "PackingTests", dependencies: ["ReferenceSupport", "Packing", "Shards", "Tokenization", "CorpusCore"]),
         .testTarget(name: "CleaningTests", dependencies: ["ReferenceSupport", "Cleaning", "CorpusCore", "CorpusIO",
                                                         "Tokenization"]),
+        .testTarget(name: "EmbeddingsTests", dependencies: ["ReferenceSupport", "Embeddings", "CorpusCore", "Tokenization"]),
         .testTarget(name: "SelectionTests", dependencies: ["ReferenceSupport", "Selection", "CorpusCore", "CorpusIO",
                                                          "Tokenization"]),
         .testTarget(name: "TokenizationTests", dependencies: ["ReferenceSupport", "Tokenization", "CorpusCore"]),
