@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs what PretrainKit needs to build and test on Debian/Ubuntu: the C libraries behind the zstd and
 # gzip streams, the regex fallback of tokenizer.json Split patterns (PCRE2) and SHA-256 for DSIR (libcrypto,
-# whose assembly uses the CPU's SHA extensions), all through system-library
-# targets, and the zstd CLI (tests and `ptk bench io` compare against it).
+# whose assembly uses the CPU's SHA extensions) and the matrix products of sentence embeddings (OpenBLAS), all
+# through system-library targets, and the zstd CLI (tests and `ptk bench io` compare against it).
 # Swift 6 itself must already be on PATH.
 set -euo pipefail
 need=()
-for pkg in libzstd-dev zlib1g-dev libpcre2-dev libssl-dev zstd pkg-config; do
+for pkg in libzstd-dev zlib1g-dev libpcre2-dev libssl-dev libopenblas-dev zstd pkg-config; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

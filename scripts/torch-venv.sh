@@ -26,6 +26,8 @@ packages=(
     "numpy==2.4.6"           # ptk_data's reader
     "tokenizers==0.23.3"     # scripts/reference_megatron.py: the documents' text ids (same pin as the reference venv)
     "pytest==9.2.0"          # python/tests
+    "sentence-transformers==5.3.0"  # reference sentence embeddings (scripts/reference_embed.py); pulls transformers
+    "faiss-cpu==1.15.1"      # reference exact and IVF nearest neighbours (IndexFlatIP, IndexIVFFlat)
 )
 
 venv="${PTK_TORCH_VENV:-.venv-torch}"
