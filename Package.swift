@@ -42,7 +42,7 @@ let package = Package(
         // MARK: Stages, recipes, runner, accounting, demo
         .target(name: "Pipeline", dependencies: [
             "CorpusCore", "CorpusIO", "Tokenization", "TokenizerTraining", "Packing", "Shards", "Selection", "Cleaning",
-            .product(name: "Yams", package: "Yams"),
+            "Embeddings", .product(name: "Yams", package: "Yams"),
         ]),
 
         // MARK: Tokenize exactly as the model does: pre-tokenizer scanners, byte-level BPE, file formats
@@ -79,7 +79,7 @@ let package = Package(
         // MARK: The CLI: parses arguments and calls the library, nothing else
         .executableTarget(name: "ptk", dependencies: [
             "Pipeline", "CorpusIO", "CorpusCore", "Planning", "Tokenization", "TokenizerTraining", "Packing", "Shards",
-            "Selection", "Cleaning",
+            "Selection", "Cleaning", "Embeddings",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -1,0 +1,269 @@
+import CorpusCore
+import CorpusIO
+import Embeddings
+import Foundation
+import Tokenization
+
+/// `ptk order`: reorders a JSONL corpus so that related documents are neighbours (In-Context Pretraining), given
+/// one vector per document (`ptk embed`, or any .npy whose rows follow the readable documents of the input).
+///
+/// 1. The records are read once; each is copied to a scratch file (memory: 16 bytes of offsets per document).
+/// 2. Exact kNN by inner product (`NearestNeighbors.exact`).
+/// 3. Near duplicates (cosine ≥ threshold with an earlier kept document) go to the rejects file
+///    (`stage: order`, `reason: near_duplicate`, the kept document named in the detail).
+/// 4. The order: the ICLM path (`iclm`, the paper's; `iclm-capped`, chains of at most 21 with short chains
+///    merged), or `random` (seeded) and `input` for comparison.
+/// 5. The records are written unchanged in that order. Pack the result with `ptk pack --strategy concat` (which
+///    keeps the order); trainers shuffle the windows (Megatron's sample index does, with its own seed).
+///
+/// `--report` measures the method's effect without training: documents are laid end to end in windows of
+/// `windowTokens` tokens, and the mean cosine of document pairs sharing a window is given for the input,
+/// random and chosen orders.
+public struct OrderOptions: Sendable {
+    public enum Method: String, Sendable, CaseIterable {
+        case iclm, iclmCapped = "iclm-capped", random, input
+    }
+
+    public var input: String
+    public var fields: DocumentFields
+    public var embeddings: String
+    public var output: String
+    public var method: Method
+    public var k: Int
+    /// Cosine at or above which a document is a near duplicate of an earlier one; nil keeps all.
+    public var duplicateThreshold: Float?
+    public var maxChain: Int
+    public var minChain: Int
+    public var seed: UInt64
+    public var threads: Int
+    public var reportPath: String?
+    public var windowTokens: Int
+    /// Counts tokens for the report's windows; without one, a token is taken as 4 UTF-8 bytes.
+    public var tokenizer: (any TokenEncoder)?
+
+    public init(input: String, fields: DocumentFields = DocumentFields(), embeddings: String, output: String,
+                method: Method = .iclm, k: Int = 20, duplicateThreshold: Float? = 0.95, maxChain: Int = 21,
+                minChain: Int = 3, seed: UInt64 = 0, threads: Int = defaultThreadCount(), reportPath: String? = nil,
+                windowTokens: Int = 2048, tokenizer: (any TokenEncoder)? = nil)
+    {
+        self.input = input
+        self.fields = fields
+        self.embeddings = embeddings
+        self.output = output
+        self.method = method
+        self.k = k
+        self.duplicateThreshold = duplicateThreshold
+        self.maxChain = maxChain
+        self.minChain = minChain
+        self.seed = seed
+        self.threads = threads
+        self.reportPath = reportPath
+        self.windowTokens = windowTokens
+        self.tokenizer = tokenizer
+    }
+}
+
+public struct OrderReport: Codable, Sendable {
+    public struct WindowSimilarity: Codable, Sendable {
+        public var order: String
+        public var windows: Int
+        public var pairs: Int
+        public var meanCosine: Double
+    }
+
+    public var read: Int
+    public var written: Int
+    public var rejected: Int
+    public var nearDuplicates: Int
+    public var method: String
+    public var k: Int
+    public var chains: Int
+    public var seconds: Double
+    public var windowTokens: Int
+    public var similarity: [WindowSimilarity]
+}
+
+public enum OrderError: Error, CustomStringConvertible {
+    case rowCount(embeddings: String, rows: Int, documents: Int)
+
+    public var description: String {
+        switch self {
+        case let .rowCount(embeddings, rows, documents):
+            "\(embeddings) has \(rows) rows but the input has \(documents) readable documents: embed the same file"
+        }
+    }
+}
+
+public enum OrderJob {
+    public static func run(_ options: OrderOptions, log: Log = Log()) throws -> OrderReport {
+        let started = Date()
+        let (rows, dimension, vectors) = try NPY.read(path: options.embeddings)
+        let scratchPath = options.output + ".records.tmp-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: scratchPath) }
+        guard FileManager.default.createFile(atPath: scratchPath, contents: nil),
+              let scratch = FileHandle(forUpdatingAtPath: scratchPath)
+        else { throw IOError.cannotOpen(path: scratchPath, reason: "cannot create the scratch file") }
+        defer { try? scratch.close() }
+        var rejects = try RejectsSink(path: options.output + ".rejects.jsonl.zst", enabled: true)
+        var ledger = Ledger()
+        var offsets: [UInt64] = [0]
+        var ids: [String] = []
+        var tokens: [Int] = []
+        var batch: [UInt8] = []
+        var reader = DocumentReader(file: InputFile(path: options.input, kind: .jsonl, fields: options.fields),
+                                    options: ReadOptions())
+        let problem = try reader.forEach { event in
+            ledger.read += 1
+            switch event {
+            case let .document(document, record):
+                batch.append(contentsOf: record)
+                batch.append(0x0A)
+                offsets.append(offsets[offsets.count - 1] + UInt64(record.count + 1))
+                ids.append(document.id)
+                tokens.append(options.tokenizer.map { $0.encodeOrdinary(document.text).count }
+                              ?? max(1, document.byteCount / 4))
+                if batch.count >= 1 << 20 {
+                    try scratch.write(contentsOf: batch)
+                    batch.removeAll(keepingCapacity: true)
+                }
+            case let .rejected(problem, origin, record):
+                ledger.rejected += 1
+                try rejects.write(RejectEntry(id: problem.id, origin: origin, stage: "read", reason: problem.reason,
+                                              detail: problem.detail, record: Array(record)))
+            }
+        }
+        try scratch.write(contentsOf: batch)
+        if let problem { log.warning("\(problem)") }
+        let count = ids.count
+        guard rows == count else { throw OrderError.rowCount(embeddings: options.embeddings, rows: rows, documents: count) }
+
+        let graph = NearestNeighbors.exact(vectors, count: count, dimension: dimension, k: min(options.k, max(count - 1, 0)),
+                                           threads: options.threads)
+        var excluded = [Bool](repeating: false, count: count)
+        var keptFor: [Int: Int] = [:]
+        if let threshold = options.duplicateThreshold {
+            (excluded, keptFor) = SemanticOrder.nearDuplicates(graph, threshold: threshold)
+        }
+        let order: [Int]
+        var chains = 0
+        switch options.method {
+        case .iclm, .iclmCapped:
+            let method: SemanticOrder.Method = options.method == .iclm
+                ? .paper : .capped(maxChain: options.maxChain, minChain: options.minChain)
+            let c = SemanticOrder.chains(graph, method: method, excluded: excluded)
+            chains = c.count
+            order = c.flatMap { $0 }
+        case .random:
+            order = seededShuffle((0..<count).filter { !excluded[$0] }, seed: options.seed)
+        case .input:
+            order = (0..<count).filter { !excluded[$0] }
+        }
+
+        func record(_ i: Int) throws -> [UInt8] {
+            try scratch.seek(toOffset: offsets[i])
+            return Array(try scratch.read(upToCount: Int(offsets[i + 1] - offsets[i])) ?? Data())
+        }
+        for i in 0..<count where excluded[i] {
+            guard let kept = keptFor[i] else { continue }
+            var line = try record(i)
+            if line.last == 0x0A { line.removeLast() }
+            let cosine = dot(vectors, i, kept, dimension)
+            ledger.rejected += 1
+            try rejects.write(RejectEntry(id: ids[i], origin: nil, stage: "order", reason: "near_duplicate",
+                                          detail: String(format: "cosine %.4f with %@", cosine, ids[kept]), record: line))
+        }
+        let out = try OutputFile(path: options.output)
+        var pending: [UInt8] = []
+        for i in order {
+            pending += try record(i)
+            ledger.written += 1
+            if pending.count >= 1 << 20 {
+                try out.write(pending)
+                pending.removeAll(keepingCapacity: true)
+            }
+        }
+        try out.write(pending)
+        try ledger.check()
+        try out.commit()
+        try rejects.finish()
+
+        var similarity: [OrderReport.WindowSimilarity] = []
+        if options.reportPath != nil {
+            let kept = (0..<count).filter { !excluded[$0] }
+            for (name, o) in [("input", kept), ("random", seededShuffle(kept, seed: options.seed)),
+                              (options.method.rawValue, order)] where !similarity.contains(where: { $0.order == name })
+            {
+                similarity.append(windowSimilarity(name, order: o, tokens: tokens, vectors: vectors, dimension: dimension,
+                                                   windowTokens: options.windowTokens))
+            }
+        }
+        let report = OrderReport(read: ledger.read, written: ledger.written, rejected: ledger.rejected,
+                                 nearDuplicates: keptFor.count, method: options.method.rawValue, k: graph.k,
+                                 chains: chains, seconds: Date().timeIntervalSince(started),
+                                 windowTokens: options.windowTokens, similarity: similarity)
+        if let path = options.reportPath {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try OutputFile.atomicWrite(path: path, contents: Array(try encoder.encode(report)) + [0x0A])
+        }
+        log.info(String(format: "%d documents ordered (%@, k %d, %d chains), %d near duplicates removed, in %.1f s → %@",
+                        report.written, report.method, graph.k, chains, report.nearDuplicates, report.seconds,
+                        options.output))
+        return report
+    }
+
+    /// Documents laid end to end in windows of `windowTokens`; every document touching a window belongs to it.
+    /// The mean cosine over all pairs of distinct documents sharing a window.
+    static func windowSimilarity(_ name: String, order: [Int], tokens: [Int], vectors: [Float], dimension: Int,
+                                 windowTokens: Int) -> OrderReport.WindowSimilarity
+    {
+        var windows = 0, pairs = 0
+        var sum = 0.0
+        var members: [Int] = []
+        var used = 0  // tokens of the current window filled so far
+        func close() {
+            if !members.isEmpty { windows += 1 }
+            for a in 0..<members.count {
+                for b in (a + 1)..<members.count {
+                    sum += Double(dot(vectors, members[a], members[b], dimension))
+                    pairs += 1
+                }
+            }
+        }
+        let size = max(1, windowTokens)
+        for doc in order {
+            var left = tokens[doc]
+            while left > 0 {
+                if members.last != doc { members.append(doc) }
+                let take = min(left, size - used)
+                used += take
+                left -= take
+                if used == size {  // the window is full; a document that goes on is re-added to the next one
+                    close()
+                    members = []
+                    used = 0
+                }
+            }
+        }
+        close()
+        return .init(order: name, windows: windows, pairs: pairs, meanCosine: pairs == 0 ? 0 : sum / Double(pairs))
+    }
+
+    static func dot(_ v: [Float], _ a: Int, _ b: Int, _ d: Int) -> Float {
+        var s: Float = 0
+        for j in 0..<d { s += v[a * d + j] * v[b * d + j] }
+        return s
+    }
+
+    /// Fisher–Yates with our seeded generator (the standard library's shuffle may change between versions).
+    static func seededShuffle(_ items: [Int], seed: UInt64) -> [Int] {
+        var rng = SeededRandom(seed: seed, stream: "order/random")
+        var a = items
+        guard a.count > 1 else { return a }
+        for i in stride(from: a.count - 1, to: 0, by: -1) {
+            let j = Int(rng.next() % UInt64(i + 1))
+            a.swapAt(i, j)
+        }
+        return a
+    }
+}

@@ -1,0 +1,144 @@
+import ArgumentParser
+import CorpusIO
+import Foundation
+import Pipeline
+import Tokenization
+
+struct Embed: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "One vector per document → EMB.npy (float32 [N, d], input order) + EMB.ids.jsonl.",
+        discussion: """
+            --model DIR runs a sentence-transformers BERT folder natively on OpenBLAS (config.json, \
+            model.safetensors, tokenizer.json, 1_Pooling/config.json; e.g. all-MiniLM-L6-v2). --lexical D writes \
+            hashed TF-IDF vectors of D dimensions instead (no model). Records that are not documents go to \
+            EMB.npy.rejects.jsonl.zst; read = rows + rejected.
+            """)
+
+    @Option(help: "A sentence-transformers model folder.")
+    var model: String?
+
+    @Option(help: "Hashed TF-IDF vectors of this many dimensions instead of a model.")
+    var lexical: Int?
+
+    @Option(help: "Input JSONL (plain, .gz or .zst).")
+    var input: String
+
+    @Option(help: "Output .npy file.")
+    var output: String
+
+    @Option(help: "Dotted path of the text field.")
+    var textField = "text"
+
+    @Option(help: "Dotted path of the url field (written to the ids file).")
+    var urlField = "url"
+
+    @Option(help: "Threads.")
+    var threads: Int = defaultThreadCount()
+
+    @Option(help: "Seed of the lexical hashing.")
+    var seed: UInt64 = 0
+
+    @OptionGroup var logOptions: LogOptions
+
+    func validate() throws {
+        guard (model == nil) != (lexical == nil) else { throw ValidationError("give one of --model and --lexical") }
+        if let lexical { guard lexical >= 1 else { throw ValidationError("--lexical must be 1 or more") } }
+        guard threads >= 1 else { throw ValidationError("--threads must be 1 or more") }
+    }
+
+    func run() throws {
+        let log = logOptions.log
+        do {
+            var fields = DocumentFields()
+            fields.text = textField.split(separator: ".").map(String.init)
+            fields.url = urlField.split(separator: ".").map(String.init)
+            let which: EmbedOptions.Model = model.map { .sentenceEncoder(folder: $0) } ?? .lexical(dimension: lexical ?? 1024)
+            _ = try EmbedJob.run(EmbedOptions(model: which, input: input, fields: fields, output: output,
+                                              threads: threads, seed: seed), log: log)
+        } catch {
+            throw reportFailure(error, log: log)
+        }
+    }
+}
+
+struct Order: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Reorder a corpus so related documents sit together (In-Context Pretraining), from its embeddings.",
+        discussion: """
+            Exact kNN by inner product, near duplicates removed (to OUTPUT.rejects.jsonl.zst), then the greedy \
+            ICLM path (iclm: the paper's; iclm-capped: chains ≤ --max-chain, short chains merged), or random / \
+            input order for comparison. Records are written unchanged; pack with `ptk pack --strategy concat`. \
+            --report gives the mean cosine of documents sharing a window for input, random and chosen orders.
+            """)
+
+    @Option(help: "Input JSONL (the file the embeddings were made from).")
+    var input: String
+
+    @Option(help: "Embeddings .npy (rows = the readable documents of the input, in order).")
+    var embeddings: String
+
+    @Option(help: "Output JSONL (.gz / .zst by extension).")
+    var output: String
+
+    @Option(help: "iclm, iclm-capped, random or input.")
+    var method = "iclm"
+
+    @Option(help: "Neighbours per document.")
+    var k = 20
+
+    @Option(help: "Cosine at or above which a later document is a near duplicate (0 keeps all).")
+    var duplicateThreshold: Float = 0.95
+
+    @Option(help: "iclm-capped: most documents in a chain.")
+    var maxChain = 21
+
+    @Option(help: "iclm-capped: shorter chains are merged next to a neighbour.")
+    var minChain = 3
+
+    @Option(help: "Write a JSON report with window similarity per order.")
+    var report: String?
+
+    @Option(help: "Window length in tokens for the report.")
+    var windowTokens = 2048
+
+    @Option(help: "Tokenizer for the report's token counts (default: 4 bytes a token).")
+    var tokenizer: String?
+
+    @Option(help: "Dotted path of the text field.")
+    var textField = "text"
+
+    @Option(help: "Seed of the random order.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Threads.")
+    var threads: Int = defaultThreadCount()
+
+    @OptionGroup var logOptions: LogOptions
+
+    func validate() throws {
+        guard OrderOptions.Method(rawValue: method) != nil else {
+            throw ValidationError("--method is one of " + OrderOptions.Method.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        guard k >= 1 else { throw ValidationError("--k must be 1 or more") }
+        guard maxChain >= 1, minChain >= 1 else { throw ValidationError("chain lengths must be 1 or more") }
+        guard windowTokens >= 1, threads >= 1 else { throw ValidationError("--window-tokens and --threads must be ≥ 1") }
+        guard (0...1).contains(duplicateThreshold) else { throw ValidationError("--duplicate-threshold is within 0…1") }
+    }
+
+    func run() throws {
+        let log = logOptions.log
+        do {
+            var fields = DocumentFields()
+            fields.text = textField.split(separator: ".").map(String.init)
+            let encoder = try tokenizer.map { try TokenizerFile.load(path: $0, encoding: nil) }
+            _ = try OrderJob.run(OrderOptions(
+                input: input, fields: fields, embeddings: embeddings, output: output,
+                method: OrderOptions.Method(rawValue: method) ?? .iclm, k: k,
+                duplicateThreshold: duplicateThreshold > 0 ? duplicateThreshold : nil, maxChain: maxChain,
+                minChain: minChain, seed: seed, threads: threads, reportPath: report, windowTokens: windowTokens,
+                tokenizer: encoder), log: log)
+        } catch {
+            throw reportFailure(error, log: log)
+        }
+    }
+}
