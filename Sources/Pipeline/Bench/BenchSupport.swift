@@ -42,3 +42,9 @@ extension JSONValue {
         return nil
     }
 }
+
+/// Calls `body` with each non-empty line of a small text file (benchmark outputs).
+func readLines(_ path: String, _ body: (String) throws -> Void) throws {
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    for line in text.split(separator: "\n") where !line.isEmpty { try body(String(line)) }
+}

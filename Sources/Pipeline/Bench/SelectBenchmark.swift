@@ -135,9 +135,4 @@ public struct SelectBenchmark {
         }
         return table
     }
-
-    private func readLines(_ path: String, _ body: (String) throws -> Void) throws {
-        let text = try String(contentsOfFile: path, encoding: .utf8)
-        for line in text.split(separator: "\n") where !line.isEmpty { try body(String(line)) }
-    }
 }
