@@ -21,10 +21,7 @@ public struct LexicalVectorizer: Sendable {
 
     /// Bucket and sign of each word of `text`, in order.
     public func features(_ text: String) -> [(bucket: Int, sign: Float)] {
-        var out: [(Int, Float)] = []
-        var word: [UInt8] = []
-        func flush() {
-            guard !word.isEmpty else { return }
+        Self.words(text).map { word in
             var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ seed
             for b in word {
                 h ^= UInt64(b)
@@ -33,7 +30,18 @@ public struct LexicalVectorizer: Sendable {
             h ^= h >> 29
             h = h &* 0xbf58_476d_1ce4_e5b9
             h ^= h >> 32
-            out.append((Int(h % UInt64(dimension)), (h >> 63) == 0 ? 1 : -1))
+            return (Int(h % UInt64(dimension)), (h >> 63) == 0 ? 1 : -1)
+        }
+    }
+
+    /// The words of a text as UTF-8: runs of letters and digits, lowercased (Unicode lowercase mapping per
+    /// scalar); every Han, kana or Hangul character is a word of its own.
+    public static func words(_ text: String) -> [[UInt8]] {
+        var out: [[UInt8]] = []
+        var word: [UInt8] = []
+        func flush() {
+            guard !word.isEmpty else { return }
+            out.append(word)
             word.removeAll(keepingCapacity: true)
         }
         for scalar in text.unicodeScalars {
@@ -45,8 +53,12 @@ public struct LexicalVectorizer: Sendable {
                 word.append(contentsOf: Array(String(scalar).utf8))
                 flush()
             } else if scalar.properties.isAlphabetic || scalar.properties.numericType != nil {
-                for lower in scalar.properties.lowercaseMapping.unicodeScalars {
-                    word.append(contentsOf: Array(String(lower).utf8))
+                if v < 0x80 {
+                    word.append(UInt8(v) | (v >= 0x41 && v <= 0x5A ? 0x20 : 0))
+                } else {
+                    for lower in scalar.properties.lowercaseMapping.unicodeScalars {
+                        word.append(contentsOf: Array(String(lower).utf8))
+                    }
                 }
             } else {
                 flush()

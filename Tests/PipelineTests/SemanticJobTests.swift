@@ -72,6 +72,71 @@ struct SemanticJobTests {
         #expect(iclm > random + 0.2, "iclm \(iclm) vs random \(random)")
     }
 
+    @Test("cluster and bm25chunk orders: every kept document once, windows more similar than random",
+          arguments: [OrderOptions.Method.cluster, .bm25chunk, .iclmCapped])
+    func otherOrders(method: OrderOptions.Method) throws {
+        let t = try TempFolder()
+        _ = try corpus(t)
+        try EmbedJob.run(EmbedOptions(model: .lexical(dimension: 256), input: "\(t.path)/docs.jsonl",
+                                      output: "\(t.path)/emb.npy", threads: 2), log: Log(quiet: true))
+        var options = OrderOptions(input: "\(t.path)/docs.jsonl", embeddings: "\(t.path)/emb.npy",
+                                   output: "\(t.path)/o.jsonl", method: method, k: 10, duplicateThreshold: 0.999,
+                                   reportPath: "\(t.path)/r.json", windowTokens: 100)
+        options.clusterSize = 20
+        options.leakageThreshold = 0.98  // same-topic documents here are at 0.8–0.95: guard only near copies
+        options.bufferDocuments = 50
+        let report = try OrderJob.run(options, log: Log(quiet: true))
+        #expect(report.written + report.rejected == report.read)
+        let ordered = try readJSONL("\(t.path)/o.jsonl").compactMap { string($0.value(at: ["id"])) }
+        #expect(Set(ordered).count == ordered.count && ordered.count == report.written)
+        let byOrder = Dictionary(uniqueKeysWithValues: report.similarity.map { ($0.order, $0.meanCosine) })
+        let chosen = try #require(byOrder[method.rawValue]), random = try #require(byOrder["random"])
+        #expect(chosen > random + 0.15, "\(method.rawValue) \(chosen) vs random \(random)")
+    }
+
+    @Test("the leakage guard keeps documents above the threshold out of one window")
+    func leakageGuard() {
+        // Rows 0-9 identical (cosine 1), the rest orthogonal-ish: a window of 3 documents may hold one copy only.
+        let d = 16
+        var v = [Float](repeating: 0, count: 30 * d)
+        for i in 0..<30 { v[i * d + (i < 10 ? 0 : 1 + i % (d - 1))] = 1 }
+        let sequence = Array(0..<30)
+        let tokens = [Int](repeating: 10, count: 30)
+        let order = OrderJob.guardedWindows(sequence, tokens: tokens, vectors: v, dimension: d, windowTokens: 30,
+                                            threshold: 0.9)
+        #expect(order.sorted() == sequence)
+        var violations = 0
+        for w in stride(from: 0, to: 30, by: 3) {
+            let window = order[w..<w + 3]
+            if window.filter({ $0 < 10 }).count > 1 { violations += 1 }
+        }
+        #expect(violations == 0, "\(order)")
+    }
+
+    @Test("index build and search: BM25 finds the document with the rare words; vectors need a model")
+    func indexAndSearch() throws {
+        let t = try TempFolder()
+        _ = try corpus(t)
+        try t.write("docs2.jsonl", (try String(contentsOfFile: "\(t.path)/docs.jsonl", encoding: .utf8))
+            + "{\"id\":\"needle\",\"text\":\"zeppelin hangar zeppelin airship\",\"url\":\"https://z.org/n\"}\n")
+        let info = try RetrievalIndex.build(input: "\(t.path)/docs2.jsonl", folder: "\(t.path)/index", log: Log(quiet: true))
+        #expect(info.documents == 201 && info.rejected == 1)
+        let index = try RetrievalIndex(folder: "\(t.path)/index")
+        let hits = index.search("Zeppelin airship", k: 3)
+        #expect(hits.first?.id == "needle" && hits.first?.url == "https://z.org/n")
+        #expect(hits.count == 1)
+        let music = index.search("violin sonata", k: 5)
+        #expect(music.count == 5 && music.allSatisfy { $0.score > 0 })
+        // Scores by hand for one document: idf · tf (k1 + 1) / (tf + k1 (1 − b + b |d| / avgdl)).
+        let needle = 200
+        let n = 201.0, avg = index.bm25.averageLength
+        let idf = log(1 + (n - 1 + 0.5) / (1 + 0.5))
+        let norm = 1.2 * (1 - 0.75 + 0.75 * 4 / avg)
+        let expected = idf * 2 * 2.2 / (2 + norm) + idf * 1 * 2.2 / (1 + norm)
+        #expect(abs((hits.first?.score ?? 0) - expected) < 1e-9)
+        #expect(hits.first?.document == needle)
+    }
+
     @Test("a .npy whose rows do not match the documents is refused")
     func rowMismatch() throws {
         let t = try TempFolder()

@@ -21,7 +21,7 @@ import Tokenization
 /// random and chosen orders.
 public struct OrderOptions: Sendable {
     public enum Method: String, Sendable, CaseIterable {
-        case iclm, iclmCapped = "iclm-capped", random, input
+        case iclm, iclmCapped = "iclm-capped", cluster, bm25chunk, random, input
     }
 
     public var input: String
@@ -38,8 +38,15 @@ public struct OrderOptions: Sendable {
     public var threads: Int
     public var reportPath: String?
     public var windowTokens: Int
-    /// Counts tokens for the report's windows; without one, a token is taken as 4 UTF-8 bytes.
+    /// Counts tokens for the windows (text + 1 for EOS, as `ptk pack --strategy concat` lays them); without one,
+    /// a document's tokens are its UTF-8 bytes / 4 + 1.
     public var tokenizer: (any TokenEncoder)?
+    /// `cluster`: documents per k-means cluster (clusters = N / this).
+    public var clusterSize: Int = 64
+    /// `cluster`: no two documents sharing a window may have a cosine above this (seed 000's leakage guard).
+    public var leakageThreshold: Float = 0.9
+    /// `bm25chunk`: documents in the buffer the BM25 matches are drawn from.
+    public var bufferDocuments: Int = 1024
 
     public init(input: String, fields: DocumentFields = DocumentFields(), embeddings: String, output: String,
                 method: Method = .iclm, k: Int = 20, duplicateThreshold: Float? = 0.95, maxChain: Int = 21,
@@ -110,6 +117,8 @@ public enum OrderJob {
         var ids: [String] = []
         var tokens: [Int] = []
         var batch: [UInt8] = []
+        var bm25 = BM25Index()
+        var queryWords: [[UInt64]] = []
         var reader = DocumentReader(file: InputFile(path: options.input, kind: .jsonl, fields: options.fields),
                                     options: ReadOptions())
         let problem = try reader.forEach { event in
@@ -120,8 +129,14 @@ public enum OrderJob {
                 batch.append(0x0A)
                 offsets.append(offsets[offsets.count - 1] + UInt64(record.count + 1))
                 ids.append(document.id)
-                tokens.append(options.tokenizer.map { $0.encodeOrdinary(document.text).count }
-                              ?? max(1, document.byteCount / 4))
+                tokens.append((options.tokenizer.map { $0.encodeOrdinary(document.text).count }
+                               ?? document.byteCount / 4) + 1)
+                if options.method == .bm25chunk {
+                    bm25.add(document.text)
+                    // A query is the document's first 256 distinct words.
+                    var seen = Set<UInt64>()
+                    queryWords.append(BM25Index.words(document.text).filter { seen.insert($0).inserted }.prefix(256).map { $0 })
+                }
                 if batch.count >= 1 << 20 {
                     try scratch.write(contentsOf: batch)
                     batch.removeAll(keepingCapacity: true)
@@ -153,6 +168,28 @@ public enum OrderJob {
             let c = SemanticOrder.chains(graph, method: method, excluded: excluded)
             chains = c.count
             order = c.flatMap { $0 }
+        case .cluster:
+            let kept = (0..<count).filter { !excluded[$0] }
+            let clusters = max(1, kept.count / max(1, options.clusterSize))
+            var keptVectors = [Float]()
+            keptVectors.reserveCapacity(kept.count * dimension)
+            for i in kept { keptVectors += vectors[i * dimension..<(i + 1) * dimension] }
+            let assignment = KMeans.assign(keptVectors, count: kept.count, dimension: dimension, clusters: clusters,
+                                           seed: options.seed, threads: options.threads)
+            // Clusters in the order of their first document; documents in input order within a cluster.
+            var members: [Int: [Int]] = [:]
+            var firstSeen: [Int] = []
+            for (position, cluster) in assignment.enumerated() {
+                if members[cluster] == nil { firstSeen.append(cluster) }
+                members[cluster, default: []].append(kept[position])
+            }
+            chains = firstSeen.count
+            order = guardedWindows(firstSeen.flatMap { members[$0] ?? [] }, tokens: tokens, vectors: vectors,
+                                   dimension: dimension, windowTokens: options.windowTokens,
+                                   threshold: options.leakageThreshold)
+        case .bm25chunk:
+            order = bm25Chunks((0..<count).filter { !excluded[$0] }, index: bm25, queries: queryWords, tokens: tokens,
+                               windowTokens: options.windowTokens, buffer: options.bufferDocuments)
         case .random:
             order = seededShuffle((0..<count).filter { !excluded[$0] }, seed: options.seed)
         case .input:
@@ -210,6 +247,88 @@ public enum OrderJob {
                         report.written, report.method, graph.k, chains, report.nearDuplicates, report.seconds,
                         options.output))
         return report
+    }
+
+    /// Lays `sequence` into windows of `windowTokens`, deferring a document that has a cosine above `threshold`
+    /// with a document already in the current window; deferred documents are tried first at every later place
+    /// (the 64 oldest), and any left at the end are appended.
+    static func guardedWindows(_ sequence: [Int], tokens: [Int], vectors: [Float], dimension: Int, windowTokens: Int,
+                               threshold: Float) -> [Int]
+    {
+        var order: [Int] = []
+        order.reserveCapacity(sequence.count)
+        var pending: [Int] = []
+        var members: [Int] = []
+        var used = 0
+        var next = 0
+        let size = max(1, windowTokens)
+        func fits(_ doc: Int) -> Bool { members.allSatisfy { dot(vectors, $0, doc, dimension) <= threshold } }
+        func place(_ doc: Int) {
+            order.append(doc)
+            members.append(doc)
+            used += tokens[doc]
+            while used >= size {  // the window is full; a document that goes on belongs to the next one too
+                used -= size
+                members = used > 0 ? [doc] : []
+            }
+        }
+        while next < sequence.count || !pending.isEmpty {
+            if let k = pending.prefix(64).firstIndex(where: fits) {
+                place(pending.remove(at: k))
+            } else if next < sequence.count {
+                let doc = sequence[next]
+                next += 1
+                if fits(doc) { place(doc) } else { pending.append(doc) }
+            } else {
+                place(pending.removeFirst())
+            }
+        }
+        return order
+    }
+
+    /// BM25Chunk (Zhao et al. 2024): from a buffer of the next `buffer` unused documents, the first is a window's
+    /// query; its best BM25 match in the buffer follows, then that document's best match, until the window is
+    /// full; then the next unused document starts the next window.
+    static func bm25Chunks(_ kept: [Int], index: BM25Index, queries: [[UInt64]], tokens: [Int], windowTokens: Int,
+                           buffer: Int) -> [Int]
+    {
+        var used = [Bool](repeating: true, count: index.count)
+        for i in kept { used[i] = false }
+        var inBuffer = [Bool](repeating: false, count: index.count)
+        var order: [Int] = []
+        var cursor = 0  // next document of `kept` to enter the buffer
+        var buffered = 0
+        func refill() {
+            while buffered < max(1, buffer), cursor < kept.count {
+                inBuffer[kept[cursor]] = true
+                cursor += 1
+                buffered += 1
+            }
+        }
+        func take(_ doc: Int) {
+            used[doc] = true
+            inBuffer[doc] = false
+            buffered -= 1
+            order.append(doc)
+        }
+        var start = 0
+        while true {
+            refill()
+            while start < kept.count, used[kept[start]] { start += 1 }
+            guard start < kept.count else { break }
+            var current = kept[start]
+            take(current)
+            var filled = tokens[current]
+            while filled < windowTokens {
+                refill()
+                let best = index.search(words: queries[current], k: 1) { inBuffer[$0] && !used[$0] }.first
+                guard let match = best?.document else { break }
+                take(match)
+                filled += tokens[match]
+                current = match
+            }
+        }
+        return order
     }
 
     /// Documents laid end to end in windows of `windowTokens`; every document touching a window belongs to it.

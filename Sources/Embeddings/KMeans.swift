@@ -1,0 +1,64 @@
+import COpenBLAS
+import CorpusCore
+
+/// Spherical k-means on normalized rows: centroids start at `clusters` distinct rows drawn with the seed, each
+/// round assigns every row to its most similar centroid (one sgemm per block of rows; ties to the smaller
+/// cluster) and moves each centroid to the normalized mean of its rows (an empty cluster keeps its centroid).
+public enum KMeans {
+    public static func assign(_ vectors: [Float], count: Int, dimension: Int, clusters: Int, iterations: Int = 10,
+                              seed: UInt64 = 0, threads: Int = 1) -> [Int]
+    {
+        let c = max(1, min(clusters, count))
+        guard count > 0 else { return [] }
+        var rng = SeededRandom(seed: seed, stream: "kmeans/init")
+        var pool = Array(0..<count)
+        for i in 0..<c {
+            let j = i + Int(rng.next() % UInt64(count - i))
+            pool.swapAt(i, j)
+        }
+        var centroids = [Float](repeating: 0, count: c * dimension)
+        for (k, row) in pool.prefix(c).enumerated() {
+            for j in 0..<dimension { centroids[k * dimension + j] = vectors[row * dimension + j] }
+        }
+        var assignment = [Int](repeating: 0, count: count)
+        openblas_set_num_threads(1)
+        for _ in 0..<max(1, iterations) {
+            let frozen = centroids
+            let block = 2048
+            let parts = orderedParallelMap(count: (count + block - 1) / block, threads: threads) { b -> [Int] in
+                let first = b * block, rows = min(block, count - first)
+                var scores = [Float](repeating: 0, count: rows * c)
+                vectors.withUnsafeBufferPointer { v in
+                    frozen.withUnsafeBufferPointer { cp in
+                        scores.withUnsafeMutableBufferPointer { s in
+                            guard let base = v.baseAddress else { return }
+                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(c), Int32(dimension), 1,
+                                        base + first * dimension, Int32(dimension), cp.baseAddress, Int32(dimension), 0,
+                                        s.baseAddress, Int32(c))
+                        }
+                    }
+                }
+                return (0..<rows).map { r in
+                    var best = 0
+                    for k in 1..<c where scores[r * c + k] > scores[r * c + best] { best = k }
+                    return best
+                }
+            }
+            assignment = parts.flatMap { $0 }
+            var sums = [Float](repeating: 0, count: c * dimension)
+            var sizes = [Int](repeating: 0, count: c)
+            for i in 0..<count {
+                let k = assignment[i]
+                sizes[k] += 1
+                for j in 0..<dimension { sums[k * dimension + j] += vectors[i * dimension + j] }
+            }
+            for k in 0..<c where sizes[k] > 0 {
+                var norm: Float = 0
+                for j in 0..<dimension { norm += sums[k * dimension + j] * sums[k * dimension + j] }
+                let inverse = 1 / max(norm.squareRoot(), 1e-12)
+                for j in 0..<dimension { centroids[k * dimension + j] = sums[k * dimension + j] * inverse }
+            }
+        }
+        return assignment
+    }
+}
