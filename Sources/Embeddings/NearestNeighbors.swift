@@ -15,6 +15,14 @@ public struct NeighborGraph: Sendable, Equatable {
     public var neighbors: [Int32]
     public var scores: [Float]
 
+    /// A graph from its rows: `neighbors` and `scores` hold `count × k` entries, each row best first.
+    public init(count: Int, k: Int, neighbors: [Int32], scores: [Float]) {
+        self.count = count
+        self.k = k
+        self.neighbors = neighbors
+        self.scores = scores
+    }
+
     public func neighbors(of row: Int) -> ArraySlice<Int32> { neighbors[row * k..<(row + 1) * k] }
     public func scores(of row: Int) -> ArraySlice<Float> { scores[row * k..<(row + 1) * k] }
 }

@@ -297,3 +297,34 @@ struct Search: ParsableCommand {
         }
     }
 }
+
+struct BenchKNN: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "knn",
+        abstract: "Exact kNN against faiss flat and IVF on the same vectors; ICLM ordering time at 1M documents.")
+
+    @Option(help: "Python of the torch venv (scripts/torch-venv.sh: faiss-cpu).")
+    var torchPython = ".venv-torch/bin/python"
+
+    @Option(help: "Vectors.")
+    var documents = 100_000
+
+    @Option(help: "Dimension.")
+    var dimension = 384
+
+    @Option(help: "Neighbours.")
+    var k = 10
+
+    @Option(help: "Documents of the ordering run.")
+    var orderDocuments = 1_000_000
+
+    @OptionGroup var reference: BenchReferenceOptions
+
+    func run() throws {
+        try reference.printTable { progress in
+            try KNNBenchmark(torchPython: torchPython, documents: documents, dimension: dimension, k: k,
+                             threads: reference.threads, orderDocuments: orderDocuments,
+                             folder: reference.folder).run(progress: progress)
+        }
+    }
+}

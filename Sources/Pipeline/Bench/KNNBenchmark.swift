@@ -1,0 +1,122 @@
+import CorpusCore
+import CorpusIO
+import Embeddings
+import Foundation
+
+/// `ptk bench knn`: exact top-k neighbours of N synthetic unit vectors (clustered, like real embeddings) by ptk's
+/// blocked sgemm search against faiss IndexFlatIP and IndexIVFFlat on the same vectors and threads, in the same
+/// run; the recall of faiss IVF against exact is reported, and ptk's ids must equal faiss flat's up to ties.
+/// Then the ICLM ordering time on a random k-regular graph of `orderDocuments` documents.
+public struct KNNBenchmark {
+    public var torchPython: String
+    public var documents: Int
+    public var dimension: Int
+    public var k: Int
+    public var threads: Int
+    public var orderDocuments: Int
+    public var folder: String
+
+    public init(torchPython: String, documents: Int, dimension: Int = 384, k: Int = 10, threads: Int,
+                orderDocuments: Int = 1_000_000, folder: String)
+    {
+        self.torchPython = torchPython
+        self.documents = max(2, documents)
+        self.dimension = max(1, dimension)
+        self.k = max(1, k)
+        self.threads = max(1, threads)
+        self.orderDocuments = max(2, orderDocuments)
+        self.folder = folder
+    }
+
+    /// Clustered unit vectors: √N centres, each row a centre plus noise.
+    static func vectors(count: Int, dimension: Int, seed: UInt64) -> [Float] {
+        var rng = SeededRandom(seed: seed, stream: "bench/knn")
+        func gaussian() -> Float {
+            let u = max(rng.nextUnit(), 1e-12), v = rng.nextUnit()
+            return Float((-2 * log(u)).squareRoot() * cos(2 * .pi * v))
+        }
+        let centres = max(1, Int(Double(count).squareRoot()))
+        let c = (0..<centres * dimension).map { _ in gaussian() }
+        var x = [Float](repeating: 0, count: count * dimension)
+        for i in 0..<count {
+            let centre = Int(rng.next() % UInt64(centres))
+            var norm: Float = 0
+            for j in 0..<dimension {
+                let value = c[centre * dimension + j] + 0.8 * gaussian()
+                x[i * dimension + j] = value
+                norm += value * value
+            }
+            let inverse = 1 / max(norm.squareRoot(), 1e-12)
+            for j in 0..<dimension { x[i * dimension + j] *= inverse }
+        }
+        return x
+    }
+
+    public func run(progress: (String) -> Void) throws -> String {
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? fm.removeItem(atPath: folder) }
+        progress("\(documents) × \(dimension) clustered unit vectors …")
+        let x = Self.vectors(count: documents, dimension: dimension, seed: 1)
+        let path = "\(folder)/vectors.npy"
+        let writer = try NPY.Writer(path: path, columns: dimension)
+        try writer.append(x)
+        try writer.finish()
+        progress("ptk exact, \(threads) threads …")
+        var start = Date()
+        let graph = NearestNeighbors.exact(x, count: documents, dimension: dimension, k: k, threads: threads)
+        let ours = Date().timeIntervalSince(start)
+        let nlist = max(1, Int(4 * Double(documents).squareRoot()))
+        let nprobe = 32
+        progress("faiss flat and IVF (nlist \(nlist), nprobe \(nprobe)), \(threads) threads …")
+        let reference = try runBenchScript(
+            python: torchPython, script: "bench_knn.py",
+            request: "{\"npy\": \"\(path)\", \"k\": \(k), \"threads\": \(threads), \"nlist\": \(nlist), \"nprobe\": \(nprobe)}")
+        guard let flat = reference.number(at: ["flat_seconds"]), let train = reference.number(at: ["ivf_train_seconds"]),
+              let ivfSearch = reference.number(at: ["ivf_search_seconds"]),
+              case let .array(flatRows)? = reference.value(at: ["flat_ids"]),
+              case let .array(ivfRows)? = reference.value(at: ["ivf_ids"])
+        else { throw RunError.stageFailed(file: "bench knn", underlying: "reference failed") }
+        func ids(_ row: JSONValue) -> [Int] {
+            guard case let .array(values) = row else { return [] }
+            return values.compactMap { if case let .number(t) = $0 { Int(t) } else { nil } }
+        }
+        var sameAsFlat = 0, ivfHits = 0
+        for i in 0..<documents {
+            let exact = graph.neighbors(of: i).map(Int.init)
+            if exact == ids(flatRows[i]) { sameAsFlat += 1 }
+            ivfHits += Set(exact).intersection(ids(ivfRows[i])).count
+        }
+        guard Double(sameAsFlat) >= 0.99 * Double(documents) else {
+            throw RunError.stageFailed(file: "bench knn", underlying: "only \(sameAsFlat) of \(documents) rows equal faiss flat")
+        }
+        let recall = Double(ivfHits) / Double(documents * k)
+
+        progress("ICLM order of \(orderDocuments) documents (random \(k)-regular graph) …")
+        var rng = SeededRandom(seed: 2, stream: "bench/order")
+        var neighbors = [Int32](repeating: 0, count: orderDocuments * k)
+        var scores = [Float](repeating: 0, count: orderDocuments * k)
+        for i in 0..<orderDocuments {
+            for j in 0..<k {
+                neighbors[i * k + j] = Int32(rng.next() % UInt64(orderDocuments))
+                scores[i * k + j] = 1 - Float(j) * 0.01
+            }
+        }
+        let random = NeighborGraph(count: orderDocuments, k: k, neighbors: neighbors, scores: scores)
+        start = Date()
+        let order = SemanticOrder.order(random, method: .paper)
+        let orderSeconds = Date().timeIntervalSince(start)
+        guard order.count == orderDocuments else { throw RunError.stageFailed(file: "bench knn", underlying: "order lost documents") }
+
+        var table = "ptk bench knn: \(documents) × \(dimension) float32, top \(k), \(threads) threads; \(sameAsFlat) of "
+            + "\(documents) rows equal faiss flat (the rest differ by ties)\n\n"
+        table += "| search | seconds | vs ptk exact |\n|---|---|---|\n"
+        table += String(format: "| ptk exact (blocked sgemm) | %.2f | 1.00× |\n", ours)
+        table += String(format: "| faiss IndexFlatIP | %.2f | %.2f× slower |\n", flat, flat / ours)
+        table += String(format: "| faiss IVFFlat nlist %d nprobe %d (train+add %.2f s) | %.2f | recall@%d %.3f |\n",
+                        nlist, nprobe, train, ivfSearch, k, recall)
+        table += String(format: "\nICLM order (paper) of %d documents: %.2f s\n", orderDocuments, orderSeconds)
+        if let versions = reference.value(at: ["versions"]) { table += "reference: \(versions.jsonText)\n" }
+        return table
+    }
+}
