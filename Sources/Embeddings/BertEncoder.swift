@@ -136,14 +136,14 @@ public struct BertEncoder: Sendable {
             attention(qkv, lengths: sequences.map(\.count), scores: &scores, into: &context)
             linear(context, rows: total, inputs: h, weight: layer.outWeight, bias: layer.outBias, outputs: h,
                    into: &attended)
-            for j in 0..<x.count { attended[j] += x[j] }
+            addInPlace(&attended, x)
             layerNorm(&attended, rows: total, weight: layer.norm1Weight, bias: layer.norm1Bias)
             linear(attended, rows: total, inputs: h, weight: layer.upWeight, bias: layer.upBias,
                    outputs: config.intermediate, into: &up)
             activate(&up)
             linear(up, rows: total, inputs: config.intermediate, weight: layer.downWeight, bias: layer.downBias,
                    outputs: h, into: &x)
-            for j in 0..<x.count { x[j] += attended[j] }
+            addInPlace(&x, attended)
             layerNorm(&x, rows: total, weight: layer.norm2Weight, bias: layer.norm2Bias)
         }
         return x
@@ -219,30 +219,57 @@ public struct BertEncoder: Sendable {
                 values[j] = 0.5 * v * (1 + tanhf(c * (v + 0.044715 * v * v * v)))
             }
         default:  // "gelu": the exact form with erf, as BERT's
-            for j in values.indices {
-                let v = values[j]
-                values[j] = 0.5 * v * (1 + erff(v * 0.70710678118654752))
+            values.withUnsafeMutableBufferPointer { v in
+                for j in v.indices {
+                    let x = v[j]
+                    v[j] = 0.5 * x * (1 + Self.erf(x * 0.70710678118654752))
+                }
             }
         }
     }
 
+    /// erf by Abramowitz & Stegun 7.1.26 (absolute error ≤ 1.5e-7, below Float's resolution near ±1): one expf
+    /// and a division instead of libm's erff, which took 12% of the encoder's time. `erfPrecise` is the oracle.
+    @inline(__always) static func erf(_ x: Float) -> Float {
+        let a = abs(x)
+        let t = 1 / (1 + 0.3275911 * a)
+        let poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+        let y = 1 - poly * expf(-a * a)
+        return x < 0 ? -y : y
+    }
+
+    static func erfPrecise(_ x: Float) -> Float { erff(x) }
+
     private func layerNorm(_ x: inout [Float], rows: Int, weight: [Float], bias: [Float]) {
         let h = config.hidden, eps = config.layerNormEps
-        x.withUnsafeMutableBufferPointer { p in
-            guard let base = p.baseAddress else { return }
-            for r in 0..<rows {
-                let v = base + r * h
-                var mean: Float = 0
-                for j in 0..<h { mean += v[j] }
-                mean /= Float(h)
-                var variance: Float = 0
-                for j in 0..<h {
-                    let c = v[j] - mean
-                    variance += c * c
+        weight.withUnsafeBufferPointer { w in
+            bias.withUnsafeBufferPointer { b in
+                x.withUnsafeMutableBufferPointer { p in
+                    guard let base = p.baseAddress else { return }
+                    for r in 0..<rows {
+                        let v = base + r * h
+                        var mean: Float = 0
+                        for j in 0..<h { mean += v[j] }
+                        mean /= Float(h)
+                        var variance: Float = 0
+                        for j in 0..<h {
+                            let c = v[j] - mean
+                            variance += c * c
+                        }
+                        variance /= Float(h)
+                        let inverse = 1 / (variance + eps).squareRoot()
+                        for j in 0..<h { v[j] = (v[j] - mean) * inverse * w[j] + b[j] }
+                    }
                 }
-                variance /= Float(h)
-                let inverse = 1 / (variance + eps).squareRoot()
-                for j in 0..<h { v[j] = (v[j] - mean) * inverse * weight[j] + bias[j] }
+            }
+        }
+    }
+
+    /// a[i] += b[i].
+    private func addInPlace(_ a: inout [Float], _ b: [Float]) {
+        b.withUnsafeBufferPointer { bp in
+            a.withUnsafeMutableBufferPointer { ap in
+                for j in ap.indices { ap[j] += bp[j] }
             }
         }
     }
