@@ -25,6 +25,12 @@ public struct EvalRecord: Sendable, Equatable {
     public var line: Int
     /// The record's `id` field, else `line <n>`.
     public var id: String
+
+    public init(file: String, line: Int, id: String) {
+        self.file = file
+        self.line = line
+        self.id = id
+    }
 }
 
 /// An n-gram of a training document that also occurs in an evaluation record.
