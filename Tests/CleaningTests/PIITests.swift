@@ -91,6 +91,7 @@ private func found(_ text: String, kinds: Set<PIIKind> = Set(PIIKind.allCases)) 
         "pip install scikit-learn sk-learn sk-abcdefghijklmnopqrstuvwxyz",
         "AKIA1234 is short",
         "price 1,234,567.89 USD",
+        "Contents\n    12.6.2.1. Section title\n6.2.4.1. Another\n12.6.2.2.\u{A0}NBSP",
         "tel 1-800-555-0199x",
         "phone +1234 short",
     ])

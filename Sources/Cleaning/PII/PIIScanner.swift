@@ -13,7 +13,8 @@
 ///   `(NXX) NXX-XXXX` and `NXX-NXX-XXXX` / `NXX.NXX.XXXX` (North American numbering, N = 2…9); Chinese mobiles
 ///   `1[3-9]` + 9 digits, bare or as 3-4-4 with spaces or dashes. Dates, versions and longer digit runs do not
 ///   match: numbers may not continue with `.`/`-` + digit on either side.
-/// - ip: IPv4 with four octets 0…255 (no leading zeros), not part of a longer dotted number; IPv6 with 8
+/// - ip: IPv4 with four octets 0…255 (no leading zeros), not part of a longer dotted number and not a section
+///   number (`12.6.2.1. Title` at the start of a line); IPv6 with 8
 ///   groups, or fewer with one `::`, optionally ending in an IPv4.
 /// - credit_card: 13–19 digits, bare or in groups of 3–6 split by one space or dash, passing the Luhn check and
 ///   starting with a known issuer prefix (Visa, Mastercard, Amex, Discover, Diners, JCB, UnionPay, Maestro).
@@ -101,7 +102,7 @@ public struct PIIScanner: Sendable {
         if kinds.contains(.ssn), let end = scanSSN(b, i) { return (.ssn, end) }
         if kinds.contains(.creditCard), let end = scanCard(b, i) { return (.creditCard, end) }
         if kinds.contains(.ip) {
-            if let end = scanIPv4(b, i) { return (.ip, end) }
+            if let end = scanIPv4(b, i), !isSectionNumber(b, i, end) { return (.ip, end) }
             if let end = scanIPv6(b, i) { return (.ip, end) }
         }
         if kinds.contains(.phone), let end = scanPhone(b, i) { return (.phone, end) }
@@ -180,6 +181,16 @@ public struct PIIScanner: Sendable {
             }
         }
         return numberEnds(b, j, allowPort: true) ? j : nil
+    }
+
+    /// `12.6.2.1. Title`: a dotted number that opens its line and ends with a period is a section number.
+    private func isSectionNumber(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ end: Int) -> Bool {
+        guard end < b.count, b[end] == 0x2E, end + 1 >= b.count || !isAlnum(b[end + 1]) else {
+            return false
+        }
+        var k = i
+        while k > 0, b[k - 1] == 0x20 || b[k - 1] == 0x09 { k -= 1 }
+        return k == 0 || b[k - 1] == 0x0A
     }
 
     /// Card numbers: the longest run of groups with 13–19 digits in all that passes the issuer and Luhn checks.
