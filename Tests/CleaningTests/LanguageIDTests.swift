@@ -46,13 +46,15 @@ func languageSplit() throws -> (train: [(text: String, language: String)], test:
         let model = try LanguageModel.train(train)
         #expect(model.languages == ["de", "en", "fr", "ja", "zh"])
         var right: [String: Int] = [:], total: [String: Int] = [:], confusion: [String: Int] = [:]
-        var skipped = 0
+        var skipped = 0, lowConfidence = 0
         for p in test where p.text.unicodeScalars.count >= 100 {
             guard writtenInItsScript(p), !untranslated(p) else {
                 skipped += 1
                 continue
             }
-            let best = model.predict(p.text).first?.language ?? "none"
+            let top = model.predict(p.text).first
+            let best = top?.language ?? "none"
+            if (top?.probability ?? 0) < 0.65 { lowConfidence += 1 }
             total[p.language, default: 0] += 1
             if best == p.language { right[p.language, default: 0] += 1 } else {
                 confusion["\(p.language)→\(best)", default: 0] += 1
@@ -65,6 +67,7 @@ func languageSplit() throws -> (train: [(text: String, language: String)], test:
             #expect(accuracy >= 0.97, "\(language): \(accuracy)")
         }
         print("langid skipped (letters mostly outside the language's script, or untranslated): \(skipped)")
+        print("langid below 0.65: \(lowConfidence)")
         print("langid confusion: \(confusion.sorted { $0.key < $1.key })")
     }
 
