@@ -136,11 +136,13 @@ public struct LanguageModel: Sendable {
         var ll = [Double](repeating: 0, count: l)
         var features = 0
         let mask = UInt64(1 << bucketBits - 1)
-        logProb.withUnsafeBufferPointer { table in
-            LanguageModel.forEachNGram(text, ngrams: ngramMin...ngramMax) { h in
-                let base = Int(h & mask) * l
-                for k in 0..<l { ll[k] += Double(table[base + k]) }
-                features += 1
+        ll.withUnsafeMutableBufferPointer { acc in
+            logProb.withUnsafeBufferPointer { table in
+                LanguageModel.forEachNGram(text, ngrams: ngramMin...ngramMax) { h in
+                    let base = Int(h & mask) * l
+                    for k in 0..<l { acc[k] += Double(table[base + k]) }
+                    features += 1
+                }
             }
         }
         guard features > 0 else { return [] }
@@ -157,7 +159,7 @@ public struct LanguageModel: Sendable {
     static func forEachNGram(_ text: String, ngrams: ClosedRange<Int>, _ body: (UInt64) -> Void) {
         // A ring of the last `maxN` scalars of the current padded word.
         let maxN = ngrams.upperBound
-        var ring = [UInt32](repeating: 0x20, count: 8)
+        var ring = SIMD8<UInt32>(repeating: 0x20)
         var length = 0  // scalars of the padded word so far
         var inWord = false
         @inline(__always) func push(_ value: UInt32) {

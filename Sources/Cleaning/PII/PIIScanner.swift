@@ -31,10 +31,20 @@
 /// - Complexity: O(n) in the text's bytes; each candidate is bounded (≤ 64 bytes back for an e-mail's local
 ///   part), except PEM blocks, which run to their END line.
 public struct PIIScanner: Sendable {
-    public var kinds: Set<PIIKind>
+    public let kinds: Set<PIIKind>
+    // One flag per kind: a Set lookup hashes, and the scan asks at every token start.
+    private let wantEmail, wantPhone, wantIP, wantCard, wantIBAN, wantCNID, wantSSN, wantSecret: Bool
 
     public init(kinds: Set<PIIKind> = Set(PIIKind.allCases)) {
         self.kinds = kinds
+        wantEmail = kinds.contains(.email)
+        wantPhone = kinds.contains(.phone)
+        wantIP = kinds.contains(.ip)
+        wantCard = kinds.contains(.creditCard)
+        wantIBAN = kinds.contains(.iban)
+        wantCNID = kinds.contains(.cnID)
+        wantSSN = kinds.contains(.ssn)
+        wantSecret = kinds.contains(.secret)
     }
 
     /// The matches in `text`, in order, never overlapping.
@@ -45,10 +55,8 @@ public struct PIIScanner: Sendable {
 
     public func matches(in b: UnsafeBufferPointer<UInt8>) -> [PIIMatch] {
         var out: [PIIMatch] = []
-        let emails = kinds.contains(.email) ? scanEmails(b) : []
-        let numeric = kinds.contains(.phone) || kinds.contains(.ip) || kinds.contains(.creditCard)
-            || kinds.contains(.cnID) || kinds.contains(.ssn)
-        let wantIBAN = kinds.contains(.iban), wantSecret = kinds.contains(.secret), wantIP = kinds.contains(.ip)
+        let emails = wantEmail ? scanEmails(b) : []
+        let numeric = wantPhone || wantIP || wantCard || wantCNID || wantSSN
         let n = b.count
         var e = 0
         var i = 0
@@ -71,7 +79,7 @@ public struct PIIScanner: Sendable {
             if isDigit(c) {
                 if numeric { found = scanNumeric(b, i) }
             } else if c == 0x2B || c == 0x28 {  // + (
-                if kinds.contains(.phone), let end = scanPhone(b, i) { found = (.phone, end) }
+                if wantPhone, let end = scanPhone(b, i) { found = (.phone, end) }
             } else if isAlpha(c) {
                 if wantSecret, let end = scanSecret(b, i) { found = (.secret, end) }
                 if found == nil, wantIBAN, let end = scanIBAN(b, i) { found = (.iban, end) }
@@ -98,14 +106,14 @@ public struct PIIScanner: Sendable {
     private func scanNumeric(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> (PIIKind, Int)? {
         // A number glued to a previous one by `.`, `-`, `/` or `:` (1.2.3.4.5, 2024-01-15) is not a start.
         if i >= 2, isNumberGlue(b[i - 1]), isDigit(b[i - 2]) { return nil }
-        if kinds.contains(.cnID), let end = scanCNID(b, i) { return (.cnID, end) }
-        if kinds.contains(.ssn), let end = scanSSN(b, i) { return (.ssn, end) }
-        if kinds.contains(.creditCard), let end = scanCard(b, i) { return (.creditCard, end) }
-        if kinds.contains(.ip) {
+        if wantCNID, let end = scanCNID(b, i) { return (.cnID, end) }
+        if wantSSN, let end = scanSSN(b, i) { return (.ssn, end) }
+        if wantCard, let end = scanCard(b, i) { return (.creditCard, end) }
+        if wantIP {
             if let end = scanIPv4(b, i), !isSectionNumber(b, i, end) { return (.ip, end) }
             if let end = scanIPv6(b, i) { return (.ip, end) }
         }
-        if kinds.contains(.phone), let end = scanPhone(b, i) { return (.phone, end) }
+        if wantPhone, let end = scanPhone(b, i) { return (.phone, end) }
         return nil
     }
 
@@ -472,8 +480,8 @@ public struct PIIScanner: Sendable {
                 return run(i + 4, min: 36, max: 255) { isAlnum($0) }
             }
         case 0x78:  // x
-            if has("xox"), i + 4 < n, b[i + 4] == 0x2D,
-               [0x61, 0x62, 0x70, 0x72, 0x73, 0x65].contains(b[i + 3])
+            if has("xox"), i + 4 < n, b[i + 4] == 0x2D, b[i + 3] == 0x61 || b[i + 3] == 0x62 || b[i + 3] == 0x70
+                || b[i + 3] == 0x72 || b[i + 3] == 0x73 || b[i + 3] == 0x65
             {
                 return run(i + 5, min: 10) { isAlnum($0) || $0 == 0x2D }
             }
@@ -508,7 +516,8 @@ public struct PIIScanner: Sendable {
     /// end of the base64 lines that follow).
     private func scanPEM(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int? {
         let n = b.count
-        let begin = Array("-----BEGIN ".utf8), tail = Array("PRIVATE KEY-----".utf8), end = Array("-----END ".utf8)
+        guard i + 27 <= n, b[i + 4] == 0x2D, b[i + 5] == 0x42 else { return nil }  // "-----B"
+        let begin = PIIScanner.pemBegin, tail = PIIScanner.pemTail, end = PIIScanner.pemEnd
         func matches(_ p: [UInt8], at k: Int) -> Bool {
             guard k + p.count <= n else { return false }
             for (o, c) in p.enumerated() where b[k + o] != c { return false }
@@ -542,6 +551,9 @@ public struct PIIScanner: Sendable {
         while m > k, b[m - 1] == 0x0A || b[m - 1] == 0x0D || b[m - 1] == 0x20 { m -= 1 }
         return m
     }
+
+    static let pemBegin = Array("-----BEGIN ".utf8), pemTail = Array("PRIVATE KEY-----".utf8)
+    static let pemEnd = Array("-----END ".utf8)
 
     // MARK: - E-mail
 
