@@ -71,6 +71,17 @@ public struct OverlapWords {
             let (value, length) = decodeMultibyteScalar(b, at: i)
             let start = i
             i += length
+            // Fast path: CJK ideographs and kana letters are words of their own (no property lookups).
+            if (0x4E00...0x9FFF).contains(value) || (0x3041...0x3096).contains(value)
+                || (0x30A1...0x30FA).contains(value)
+            {
+                close(at: tokenEnd)
+                wordStart = start
+                for k in start..<i { append(b[k]) }
+                tokenEnd = i
+                close(at: i)
+                continue
+            }
             guard let scalar = Unicode.Scalar(value) else { continue }
             let p = scalar.properties
             if p.isWhitespace {

@@ -189,6 +189,8 @@ public struct LanguageModel: Sendable {
             if v < 0x80 {
                 isLetter = (v | 0x20) &- 0x61 < 26
                 lower = v | 0x20
+            } else if (0x4E00...0x9FFF).contains(v) || (0x3041...0x3096).contains(v) || (0x30A1...0x30FA).contains(v) {
+                isLetter = true  // CJK ideographs and kana: letters without case, no property lookups
             } else {
                 let p = scalar.properties
                 isLetter = p.isAlphabetic || p.generalCategory == .nonspacingMark
