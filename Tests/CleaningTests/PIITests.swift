@@ -23,6 +23,10 @@ private func found(_ text: String, kinds: Set<PIIKind> = Set(PIIKind.allCases)) 
         ("office (415)555-0132", "phone:(415)555-0132"),
         ("dial 415-555-0132 or", "phone:415-555-0132"),
         ("dial 415.555.0132 or", "phone:415.555.0132"),
+        ("toll-free 1-800-555-0199.", "phone:1-800-555-0199"),
+        ("Paris +33 1 23 45 67 89", "phone:+33 1 23 45 67 89"),
+        ("Tokyo +81-3-1234-5678", "phone:+81-3-1234-5678"),
+        ("Mumbai +91 98765 43210", "phone:+91 98765 43210"),
         ("手机13800138000联系", "phone:13800138000"),
         ("手机 138-0013-8000", "phone:138-0013-8000"),
         ("host 192.168.1.1 is up", "ip:192.168.1.1"),
@@ -94,6 +98,8 @@ private func found(_ text: String, kinds: Set<PIIKind> = Set(PIIKind.allCases)) 
         "Contents\n    12.6.2.1. Section title\n6.2.4.1. Another\n12.6.2.2.\u{A0}NBSP",
         "tel 1-800-555-0199x",
         "phone +1234 short",
+        "mixed 1-800.555-0199 and 1.800-555-0199",
+        "Copyright 1999-2023 and ranges 10-20-30",
     ])
     func negatives(_ text: String) {
         #expect(found(text).isEmpty, "\(text): \(found(text))")

@@ -10,7 +10,7 @@
 /// - e-mail: local part `[A-Za-z0-9._%+-]{1,64}` (not starting or ending with `.`), `@`, two or more domain
 ///   labels, the last one letters only (≥ 2).
 /// - phone: `+` and 8–15 digits in groups split by one space, `-`, `.` or a `(…)` group (E.164 length);
-///   `(NXX) NXX-XXXX` and `NXX-NXX-XXXX` / `NXX.NXX.XXXX` (North American numbering, N = 2…9); Chinese mobiles
+///   `(NXX) NXX-XXXX` and `[1-]NXX-NXX-XXXX` / `[1.]NXX.NXX.XXXX` (North American numbering, N = 2…9); Chinese mobiles
 ///   `1[3-9]` + 9 digits, bare or as 3-4-4 with spaces or dashes. Dates, versions and longer digit runs do not
 ///   match: numbers may not continue with `.`/`-` + digit on either side.
 /// - ip: IPv4 with four octets 0…255 (no leading zeros), not part of a longer dotted number and not a section
@@ -326,7 +326,16 @@ public struct PIIScanner: Sendable {
                    numberEnds(b, i + 13) { return i + 13 }
             }
         }
-        // NXX-NXX-XXXX or NXX.NXX.XXXX.
+        // 1-NXX-NXX-XXXX (the North American trunk prefix, same separator throughout).
+        if c == 0x31, i + 14 <= n, b[i + 1] == 0x2D || b[i + 1] == 0x2E, let end = nanp(b, i + 2),
+           b[i + 5] == b[i + 1] { return end }
+        return nanp(b, i)
+    }
+
+    /// NXX-NXX-XXXX or NXX.NXX.XXXX from `i`.
+    private func nanp(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int? {
+        let n = b.count
+        let c = b[i]
         if c >= 0x32, i + 12 <= n, digitRun(b, i, max: 4) == i + 3, b[i + 3] == 0x2D || b[i + 3] == 0x2E {
             let s = b[i + 3]
             if b[i + 4] >= 0x32, digitRun(b, i + 4, max: 4) == i + 7, b[i + 7] == s,
