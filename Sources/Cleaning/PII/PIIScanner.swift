@@ -357,7 +357,6 @@ public struct PIIScanner: Sendable {
         var groups = 0
         var compressed = false
         var end = i
-        var lastGroupStart = i
         var endsWithColons = false
         while j < n {
             if b[j] == 0x3A {
@@ -386,14 +385,12 @@ public struct PIIScanner: Sendable {
             }
             guard k - k0 >= 1, k - k0 <= 4 else { return nil }
             groups += 1
-            lastGroupStart = k0
             end = k
             endsWithColons = false
             j = k
             guard j < n, b[j] == 0x3A else { break }
             if groups >= 8 { break }
         }
-        _ = lastGroupStart
         guard compressed ? groups <= 7 : groups == 8 else { return nil }
         if compressed, groups < 2, !(groups == 1 && b[i] == 0x3A) { return nil }  // ::1 yes, a::, f:: no
         if end < n, isWordByte(b[end]) || b[end] == 0x3A && !endsWithColons { return nil }
