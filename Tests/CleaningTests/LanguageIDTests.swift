@@ -58,7 +58,6 @@ func languageSplit() throws -> (train: [(text: String, language: String)], test:
             total[p.language, default: 0] += 1
             if best == p.language { right[p.language, default: 0] += 1 } else {
                 confusion["\(p.language)→\(best)", default: 0] += 1
-                if ProcessInfo.processInfo.environment["PTK_LANGID_DEBUG"] != nil { print("MISS \(p.language)→\(best): \(p.text.prefix(200).debugDescription)") }
             }
         }
         for language in total.keys.sorted() {
