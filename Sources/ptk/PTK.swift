@@ -16,7 +16,7 @@ struct PTK: ParsableCommand {
         version: PretrainKit.version,
         subcommands: [Run.self, Demo.self, Stats.self, Steps.self, Encode.self, Decode.self, Tokenize.self,
                       TrainTokenizer.self, ExtendTokenizer.self, Pack.self, Select.self, AdaptTokenizer.self, Mix.self,
-                      Verify.self, Inspect.self, Plan.self, Bench.self]
+                      Verify.self, Inspect.self, Plan.self, Bench.self, Dedup.self]
     )
 }
 
