@@ -180,3 +180,26 @@ struct DedupFilter: ParsableCommand {
         }
     }
 }
+
+struct BenchDedup: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dedup",
+        abstract: "MinHash dedup docs/s against datatrove's four MinHash stages on the same documents, and ptk's "
+            + "peak memory on corpora larger than its budget (needs the reference venv).")
+
+    @Option(help: "Approximate size of the real-text corpus, in MB.")
+    var megabytes = 4
+
+    @Option(help: "Documents of the smaller synthetic corpus for the memory rows (the larger has 4 times more).")
+    var memoryDocuments = 100_000
+
+    @OptionGroup var reference: BenchReferenceOptions
+
+    func run() throws {
+        try reference.printTable { progress in
+            try DedupBenchmark(python: reference.python, megabytes: megabytes, threads: reference.threads,
+                               folder: reference.folder, executable: currentExecutable(),
+                               memoryDocuments: memoryDocuments).run(progress: progress)
+        }
+    }
+}
