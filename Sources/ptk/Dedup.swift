@@ -191,7 +191,7 @@ struct BenchDedup: ParsableCommand {
     var megabytes = 4
 
     @Option(help: "Documents of the smaller synthetic corpus for the memory rows (the larger has 4 times more).")
-    var memoryDocuments = 100_000
+    var memoryDocuments = 50_000
 
     @OptionGroup var reference: BenchReferenceOptions
 
