@@ -82,7 +82,7 @@ public struct ExactDedup: CorpusStep {
             try buffers.append(HashKeyRecord(hash: hash, key: key), to: 0)
         }
 
-        func finish() throws { buffers.finish() }
+        func finish() throws { try buffers.finish() }
     }
 
     public func makeObserver(fileIndex: Int, folder: String) throws -> any CorpusObserver {
@@ -93,7 +93,7 @@ public struct ExactDedup: CorpusStep {
         let mine = observers.compactMap { $0 as? Observer }
         var files: [Int: String] = [:]
         for o in mine { files.merge(o.files) { a, _ in a } }
-        let merged = try MergedRecords(mine.flatMap { $0.buffers.sources(0) })
+        let merged = try MergedRecords(reduceRuns(mine.flatMap { $0.buffers.sources(0) }, folder: folder, name: "exact"))
         var pairs: [(dropped: UInt64, kept: UInt64)] = []
         var current: HashKeyRecord?
         while let record = try merged.next() {

@@ -59,7 +59,7 @@ public struct LineDedup: CorpusStep {
             }
         }
 
-        func finish() throws { buffers.finish() }
+        func finish() throws { try buffers.finish() }
     }
 
     public func makeObserver(fileIndex: Int, folder: String) throws -> any CorpusObserver {
@@ -68,7 +68,7 @@ public struct LineDedup: CorpusStep {
 
     public func conclude(_ observers: [any CorpusObserver], folder: String) throws -> StageKind {
         let mine = observers.compactMap { $0 as? Observer }
-        let merged = try MergedRecords(mine.flatMap { $0.buffers.sources(0) })
+        let merged = try MergedRecords(reduceRuns(mine.flatMap { $0.buffers.sources(0) }, folder: folder, name: "lines"))
         var repeated = RepeatedUnits()
         var head: HashKeyRecord?
         var documents = 0

@@ -62,7 +62,7 @@ public struct MinHashDedup: CorpusStep {
         }
 
         func finish() throws {
-            buffers.finish()
+            try buffers.finish()
             try signatures?.finish()
         }
     }
@@ -78,7 +78,8 @@ public struct MinHashDedup: CorpusStep {
         for o in mine { files.merge(o.files) { a, _ in a } }
         var pairs: [(UInt64, UInt64)] = []
         for band in 0..<hasher.parameters.bands {
-            let merged = try MergedRecords(mine.flatMap { $0.buffers.sources(band) })
+            let merged = try MergedRecords(reduceRuns(mine.flatMap { $0.buffers.sources(band) }, folder: folder,
+                                                      name: "band-\(band)"))
             try MinHashClustering.bucketPairs(merged) { pairs.append(($0, $1)) }
             for o in mine { o.buffers.release(band) }
         }

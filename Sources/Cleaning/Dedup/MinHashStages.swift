@@ -67,7 +67,9 @@ public enum MinHashStages {
         var written = 0
         for band in 0..<parameters.bands where band % max(tasks, 1) == task {
             let runs = names.filter { $0.hasPrefix("bands-") && $0.contains("-p\(band)-r") && $0.hasSuffix(".run") }
-            let merged = try MergedRecords<BandRecord>(runs.map { .file("\(input)/\($0)") })
+            let sources = try reduceRuns(runs.map { RecordSource<BandRecord>.file("\(input)/\($0)") }, folder: out,
+                                         name: "merge-band-\(band)")
+            let merged = try MergedRecords<BandRecord>(sources)
             var pairs: [(UInt64, UInt64)] = []
             try MinHashClustering.bucketPairs(merged) { pairs.append(($0, $1)) }
             if let threshold {

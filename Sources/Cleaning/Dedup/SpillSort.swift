@@ -124,9 +124,15 @@ public final class SpillBuffers<R: SpillRecord> {
         unaccounted = 0
     }
 
-    /// Sorts what is left in memory (it stays there for the merge).
-    public func finish() {
-        for p in buffers.indices { buffers[p].sort() }
+    /// Sorts what is left in memory; it stays there for the merge unless the shared budget is more than half
+    /// used, in which case it is spilled too (so that finished files leave room to the files still being read,
+    /// instead of making them spill many small runs).
+    public func finish() throws {
+        if budget.inUse + unaccounted > budget.limit / 2 {
+            try spill()
+        } else {
+            for p in buffers.indices { buffers[p].sort() }
+        }
     }
 
     /// The sorted sources of `partition` (after `finish()`).
@@ -140,6 +146,68 @@ public final class SpillBuffers<R: SpillRecord> {
     public func release(_ partition: Int) { buffers[partition] = [] }
 }
 
+/// At most `fanIn` file sources: groups of run files are merged into larger runs (in `folder`, named after
+/// `name`) until few enough remain, so a merge never holds more open files and read buffers than that. Memory
+/// sources pass through. Intermediate runs are removed once merged again; the given runs are left alone.
+public func reduceRuns<R: SpillRecord>(_ sources: [RecordSource<R>], folder: String, name: String, fanIn: Int = 128)
+    throws -> [RecordSource<R>]
+{
+    var files: [String] = []
+    var memory: [RecordSource<R>] = []
+    for source in sources {
+        if case let .file(path) = source { files.append(path) } else { memory.append(source) }
+    }
+    let fanIn = max(fanIn, 2)
+    var level = 0
+    var intermediate = Set<String>()
+    while files.count > fanIn {
+        var next: [String] = []
+        for start in stride(from: 0, to: files.count, by: fanIn) {
+            let group = Array(files[start..<min(start + fanIn, files.count)])
+            let path = "\(folder)/\(name)-m\(level)-\(next.count).run"
+            let merged = try MergedRecords<R>(group.map { .file($0) })
+            let writer = try RecordFileWriter<R>(path: path)
+            while let record = try merged.next() { try writer.append(record) }
+            try writer.finish()
+            for used in group where intermediate.contains(used) { try? FileManager.default.removeItem(atPath: used) }
+            intermediate.insert(path)
+            next.append(path)
+        }
+        files = next
+        level += 1
+    }
+    return files.map { .file($0) } + memory
+}
+
+/// Appends records to a run file through a buffer.
+final class RecordFileWriter<R: BitwiseCopyable> {
+    let path: String
+    private let fd: Int32
+    private var buffer: [R] = []
+
+    init(path: String) throws {
+        self.path = path
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw DedupError.errno(path, "cannot create") }
+        buffer.reserveCapacity(4096)
+    }
+
+    deinit { close(fd) }
+
+    func append(_ record: R) throws {
+        buffer.append(record)
+        if buffer.count == 4096 { try flush() }
+    }
+
+    func flush() throws {
+        try writeAll(fd, buffer, path: path)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    func finish() throws { try flush() }
+
+}
+
 /// One sorted input of a merge.
 public enum RecordSource<R: SpillRecord> {
     case memory([R])
@@ -151,6 +219,11 @@ func writeRecords<R: BitwiseCopyable>(_ records: [R], to path: String) throws {
     let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     guard fd >= 0 else { throw DedupError.errno(path, "cannot create") }
     defer { close(fd) }
+    try writeAll(fd, records, path: path)
+}
+
+/// Writes the bytes of `records` to `fd`, retrying partial writes.
+func writeAll<R: BitwiseCopyable>(_ fd: Int32, _ records: [R], path: String) throws {
     try records.withUnsafeBytes { raw in
         var offset = 0
         while offset < raw.count {
