@@ -1,4 +1,5 @@
 import CorpusCore
+import Cleaning
 import CorpusIO
 import Foundation
 import Testing
@@ -92,6 +93,19 @@ struct DedupRecipeTests {
         }
         let node = try RecipeNode.parse(yaml: "normalization: lower")
         #expect(throws: RecipeError.self) { _ = try StepRegistry.builtin.entries["exact_dedup"]!.build(node) }
+        // minhash_dedup takes the recipe's seed unless it names its own.
+        let recipe = try Recipe.parse(yaml: """
+            seed: 77
+            inputs: [{path: in.jsonl}]
+            steps: [minhash_dedup, {minhash_dedup: {seed: 5, bands: 20, rows: 5}}]
+            output: {path: out}
+            """, file: "recipe.yaml")
+        let steps = try RecipeContext.$seed.withValue(recipe.seed) { try StepRegistry.builtin.build(recipe.steps) }
+        let seeds = steps.compactMap { step -> UInt64? in
+            guard case let .corpus(corpus) = step.kind, let minhash = corpus as? MinHashDedup else { return nil }
+            return minhash.hasher.parameters.seed
+        }
+        #expect(seeds == [77, 5])
     }
 }
 
