@@ -70,6 +70,17 @@ struct DedupExactTests {
         #expect(outcome.details["b3"] == "duplicate of a.jsonl:1")
     }
 
+    @Test("full normalization folds compatibility forms and case; whitespace does not")
+    func compatibility() throws {
+        let scratch = try DedupScratch()
+        let a = try scratch.writeJSONL("a.jsonl", [("a1", "Ｐｒｅｔｒａｉｎ  ﬁle"), ("a2", "pretrain file"), ("a3", "PRETRAIN\tFILE")])
+        let full = try runCorpusStep(ExactDedup(normalization: .full), files: [a], folder: try scratch.folder("f"),
+                                     threads: 1)
+        #expect(full.drops == ["a2": "exact_duplicate", "a3": "exact_duplicate"])
+        let whitespace = try runCorpusStep(ExactDedup(), files: [a], folder: try scratch.folder("w"), threads: 1)
+        #expect(whitespace.drops.isEmpty)
+    }
+
     @Test("a tiny memory budget spills sorted runs and gives the same drops; 1 and 3 threads agree")
     func spilled() throws {
         let scratch = try DedupScratch()
