@@ -183,17 +183,7 @@ final class SignatureWriter {
     }
 
     func flush() throws {
-        try buffer.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw DedupError.errno(path, "cannot write")
-                }
-                offset += n
-            }
-        }
+        try writeAll(fd, buffer, path: path)
         buffer.removeAll(keepingCapacity: true)
     }
 
@@ -243,7 +233,10 @@ public final class SignatureStore {
         }
         guard lo < file.records else { return false }
         if out.count != hashCount + 1 { out = Array(repeating: 0, count: hashCount + 1) }
-        let n = out.withUnsafeMutableBytes { pread(file.fd, $0.baseAddress!, record, off_t(lo * record)) }
+        let n = out.withUnsafeMutableBytes { raw -> Int in
+            guard let base = raw.baseAddress else { return -1 }
+            return pread(file.fd, base, record, off_t(lo * record))
+        }
         guard n == record, out[0] == key else { return false }
         out.removeFirst()
         return true

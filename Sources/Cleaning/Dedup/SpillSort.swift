@@ -225,9 +225,10 @@ func writeRecords<R: BitwiseCopyable>(_ records: [R], to path: String) throws {
 /// Writes the bytes of `records` to `fd`, retrying partial writes.
 func writeAll<R: BitwiseCopyable>(_ fd: Int32, _ records: [R], path: String) throws {
     try records.withUnsafeBytes { raw in
+        guard let base = raw.baseAddress else { return }
         var offset = 0
         while offset < raw.count {
-            let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+            let n = write(fd, base + offset, raw.count - offset)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw DedupError.errno(path, "cannot write")
@@ -273,8 +274,9 @@ final class RecordFileReader<R: BitwiseCopyable> {
         var failure: DedupError?
         buffer = Array(unsafeUninitializedCapacity: capacity) { storage, initialized in
             let raw = UnsafeMutableRawBufferPointer(storage)
+            guard let base = raw.baseAddress else { return }
             while filled < raw.count {
-                let n = read(fd, raw.baseAddress! + filled, raw.count - filled)
+                let n = read(fd, base + filled, raw.count - filled)
                 if n < 0 {
                     if errno == EINTR { continue }
                     failure = DedupError.errno(path, "cannot read")
