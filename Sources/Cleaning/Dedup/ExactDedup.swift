@@ -25,26 +25,40 @@ public enum TextNormalization: String, CaseIterable, Sendable {
         }
     }
 
+    /// The UTF-8 bytes of `text` with whitespace runs as one space and the ends trimmed. Works on bytes: ASCII
+    /// directly, other scalars decoded only to ask whether they are White_Space, and copied as they were.
     static func collapseWhitespace(_ text: String) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count)
-        var pendingSpace = false
-        for scalar in text.unicodeScalars {
-            if scalar.properties.isWhitespace {
-                pendingSpace = !out.isEmpty
-                continue
+        var copy = text
+        return copy.withUTF8 { bytes in
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count)
+            var pendingSpace = false
+            var i = 0
+            let n = bytes.count
+            while i < n {
+                let b = bytes[i]
+                var length = 1
+                var isSpace: Bool
+                if b < 0x80 {
+                    isSpace = b == 0x20 || (b >= 0x09 && b <= 0x0D)
+                } else {
+                    let (value, l) = decodeMultibyteScalar(bytes, at: i)
+                    length = l
+                    isSpace = Unicode.Scalar(value)?.properties.isWhitespace ?? false
+                }
+                if isSpace {
+                    pendingSpace = !out.isEmpty
+                } else {
+                    if pendingSpace {
+                        out.append(0x20)
+                        pendingSpace = false
+                    }
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[i..<min(i + length, n)]))
+                }
+                i += length
             }
-            if pendingSpace {
-                out.append(0x20)
-                pendingSpace = false
-            }
-            if scalar.isASCII {
-                out.append(UInt8(scalar.value))
-            } else {
-                out.append(contentsOf: String(scalar).utf8)
-            }
+            return out
         }
-        return out
     }
 }
 
