@@ -188,12 +188,13 @@ func shingleWords(_ bytes: UnsafeBufferPointer<UInt8>, ngram: Int, seed: UInt64,
         emit(h)
     }
 
+    let table = asciiWordTable  // read once: a global's lazy initializer check per byte cost 3%
     let n = bytes.count
     var i = 0
     while i < n {
         let b = bytes[i]
         if b < 0x80 {
-            let t = asciiWordTable[Int(b)]
+            let t = table[Int(b)]
             if t == 0 {
                 endWord()
             } else if t == 0xFF {
