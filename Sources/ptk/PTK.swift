@@ -16,8 +16,8 @@ struct PTK: ParsableCommand {
         version: PretrainKit.version,
         subcommands: [Run.self, Demo.self, Stats.self, Steps.self, Encode.self, Decode.self, Tokenize.self,
                       TrainTokenizer.self, ExtendTokenizer.self, Pack.self, Select.self, AdaptTokenizer.self, Mix.self,
-                      Verify.self, Inspect.self, Plan.self, Decontaminate.self, LangID.self, Embed.self, Order.self,
-                      Index.self, Search.self, Bench.self]
+                      Verify.self, Inspect.self, Plan.self, Decontaminate.self, LangID.self, Dedup.self, Embed.self,
+                      Order.self, Index.self, Search.self, Bench.self]
     )
 }
 
@@ -215,7 +215,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks against reference tools, measured in the same run.",
         subcommands: [BenchIO.self, BenchTokenize.self, BenchPack.self, BenchSelect.self, BenchTrainTokenizer.self,
-                      BenchPrivacy.self, BenchEmbed.self, BenchKNN.self])
+                      BenchPrivacy.self, BenchDedup.self, BenchEmbed.self, BenchKNN.self])
 }
 
 struct BenchIO: ParsableCommand {

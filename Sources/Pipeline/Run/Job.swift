@@ -22,7 +22,7 @@ public enum Job {
     public static func prepare(recipe: Recipe, recipeFile: String, folder: String, options: RunOptions,
                                registry: StepRegistry = .builtin) throws -> Runner
     {
-        let steps = try registry.build(recipe.steps)
+        let steps = try RecipeContext.$seed.withValue(recipe.seed) { try registry.build(recipe.steps) }
         var files = try InputResolver(baseFolder: folder).resolve(recipe.inputs)
         let resolved = recipe.resolvingPaths(relativeTo: folder)
         var tokenizer: (any TokenEncoder)?
