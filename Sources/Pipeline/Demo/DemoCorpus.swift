@@ -23,7 +23,9 @@ public struct DemoCorpus {
         public var bytes: Int64
     }
 
-    /// Writes `corpus/web-00K.jsonl.zst` (four shards), `corpus/forum.jsonl.gz` and `corpus/notes/*.txt` under `folder`.
+    /// Writes `corpus/web-00K.jsonl.zst` (four shards), `corpus/forum.jsonl.gz` and `corpus/notes/*.txt` under
+    /// `folder`, and `eval/benchmark.jsonl`: a small evaluation set whose questions quote a few of the web pages,
+    /// for the decontamination step to find.
     public func write(to folder: String) throws -> Summary {
         var files: [String] = []
         var records = 0
@@ -32,6 +34,7 @@ public struct DemoCorpus {
         let forumCount = documents - webCount - 5
         var rng = SeededRandom(seed: seed, stream: "demo/web")
         var history: [String] = []  // earlier texts, for exact and near duplicates
+        var evalRecords: [String] = []  // opening sentences of some pages, quoted by the evaluation set
         for shard in 0..<shards {
             let name = "corpus/web-\(String(shard).leftPadded(to: 3)).jsonl.zst"
             let file = try OutputFile(path: "\(folder)/\(name)")
@@ -40,6 +43,9 @@ public struct DemoCorpus {
             for i in 0..<count {
                 let id = "web-\(shard)-\(String(i).leftPadded(to: 6))"
                 let (url, text) = webPage(&rng, history: &history)
+                if i % 499 == 17, let first = text.split(separator: "\n").first, first.split(separator: " ").count >= 30 {
+                    evalRecords.append(String(first))
+                }
                 writeRecord(&writer, fields: [("id", .string(id)), ("text", .string(text)),
                                               ("meta", .object(meta(url: url, rng: &rng)))])
                 records += 1
@@ -81,6 +87,13 @@ public struct DemoCorpus {
             files.append(name)
             records += 1
         }
+        var evalWriter = JSONWriter(capacity: 1 << 16)
+        for (i, quoted) in evalRecords.enumerated() {
+            writeRecord(&evalWriter, fields: [("id", .string("q\(i)")),
+                                              ("question", .string("Which statement does this passage make? \(quoted)")),
+                                              ("answer", .string("The one in the passage."))])
+        }
+        try OutputFile.atomicWrite(path: "\(folder)/eval/benchmark.jsonl", contents: evalWriter.bytes)
         let bytes = files.reduce(Int64(0)) { $0 + fileSize("\(folder)/\($1)") }
         return Summary(files: files, records: records, bytes: bytes)
     }
@@ -168,8 +181,7 @@ public struct DemoCorpus {
         (0..<(4 + Int(rng.next() % 6))).map { _ in rng.pick(DemoWords.russian) }.joined(separator: " ")
     }
 
-    /// The demo's recipe: the default pipeline as it stands. Later stages (quality filters, dedup, PII,
-    /// tokenization, packing) join it as they land.
+    /// The demo's recipe: the default cleaning pipeline. Tokenization and packing are shown in the README.
     public static func recipe(seed: UInt64) -> String {
         """
         # ptk demo recipe: read the generated corpus, clean it, write JSONL.zst shards.
@@ -195,6 +207,18 @@ public struct DemoCorpus {
           - script:
               keep: [latin, han]
               min_share: 0.6
+          - exact_dedup:
+              normalization: whitespace
+          - minhash_dedup:
+              ngram: 5
+              bands: 14
+              rows: 8
+          - pii:
+              mode: replace
+          - decontaminate:
+              files: [eval/benchmark.jsonl]
+              fields: [question, answer]
+              n: 13
         output:
           path: output
           format: jsonl.zst
