@@ -11,7 +11,7 @@ stdin: one JSON object with
                                     included), "words" (datatrove split_into_words) and "sentences" (the number of
                                     parts split_into_sentences returns)
   optional "timing": n              run each filter n times over all documents and return seconds per filter
-                                    (the tokenizer warmed up first, datatrove's split cache cleared per filter)
+                                    (the tokenizer warmed up first, datatrove's split cache cleared per filter), and "results" of the last run
 stdout: one JSON object: "results": {filter: [[keep, reason or null, text or null], ...]} (text: the C4 filter's
   modified text of a kept document), "tokens", "words", "sentences", "seconds": {filter: s}, "versions".
 """
@@ -98,16 +98,15 @@ def main():
         repeat = int(request.get("timing", 0))
         if repeat:
             split_into_words("Warm the tokenizer up. It loads spaCy once.")
-            seconds = {}
+            seconds, results = {}, {}
             for name, f in filters.items():
                 dt_text.split_into_parts.cache_clear()
                 start = time.perf_counter()
                 for _ in range(repeat):
-                    for d in documents:
-                        run_filter(f, d["id"], d["text"])
+                    results[name] = [run_filter(f, d["id"], d["text"]) for d in documents]
                     dt_text.split_into_parts.cache_clear()
                 seconds[name] = (time.perf_counter() - start) / repeat
-            answer["seconds"] = seconds
+            answer["seconds"], answer["results"] = seconds, results
         else:
             answer["results"] = {
                 name: [run_filter(f, d["id"], d["text"]) for d in documents] for name, f in filters.items()

@@ -213,7 +213,8 @@ struct Steps: ParsableCommand {
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks against reference tools, measured in the same run.",
-        subcommands: [BenchIO.self, BenchTokenize.self, BenchPack.self, BenchSelect.self, BenchTrainTokenizer.self])
+        subcommands: [BenchIO.self, BenchTokenize.self, BenchPack.self, BenchSelect.self, BenchTrainTokenizer.self,
+                      BenchFilters.self])
 }
 
 struct BenchIO: ParsableCommand {
