@@ -148,7 +148,9 @@ enum FilterReferenceCorpus {
 
     /// All documents of the reference comparisons.
     static func all() throws -> [Doc] {
-        try real(perFile: 340) + synthetic(count: 480)
+        // One page over gopher_quality's 100,000-word bound.
+        let long = Doc(id: "synthetic#long", text: (0..<20_001).map { "The cat sat on mat \($0 % 97)." }.joined(separator: " "))
+        return try real(perFile: 340) + synthetic(count: 480) + [long]
     }
 }
 

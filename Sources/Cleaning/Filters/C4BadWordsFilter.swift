@@ -38,7 +38,7 @@ public struct C4BadWordsFilter: Filter {
     public func evaluate(_ document: Document) -> Decision {
         let language = document.metadata.fields["language"] ?? defaultLanguage
         let boundaries = !["ja", "th", "zh"].contains(language)
-        let lowered = Array(document.text.pythonLowercased().utf8)
+        let lowered = document.text.withBytes { PythonText.lowered($0) }
         let found: String? = lowered.withUnsafeBufferPointer { find($0, boundaries: boundaries) }
         if let found {
             return .drop(reason: "document_removed_with_badwords", detail: "holds \"\(found)\"")
@@ -85,15 +85,6 @@ extension String {
 
     /// Python's `str.lower()` without the final-sigma rule: each scalar's full lowercase mapping.
     func pythonLowercased() -> String {
-        if utf8.allSatisfy({ $0 < 0x80 }) { return lowercased() }
-        var out = String.UnicodeScalarView()
-        for scalar in unicodeScalars {
-            if scalar.isASCII {
-                out.append(scalar.properties.isUppercase ? Unicode.Scalar(UInt8(scalar.value | 0x20)) : scalar)
-            } else {
-                out.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
-            }
-        }
-        return String(out)
+        withBytes { String(decoding: PythonText.lowered($0), as: UTF8.self) }
     }
 }

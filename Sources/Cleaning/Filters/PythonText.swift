@@ -28,9 +28,57 @@ enum PythonText {
         if v < 0x80 {
             return (v >= 0x30 && v <= 0x39) || ((v | 0x20) >= 0x61 && (v | 0x20) <= 0x7A) || v == 0x5F
         }
+        if v < 0x10000 { return bmp[Int(v)] & 1 != 0 }
+        return computeWordChar(v)
+    }
+
+    private static func computeWordChar(_ v: UInt32) -> Bool {
         if isAlpha(v) { return true }
         guard let scalar = Unicode.Scalar(v) else { return false }
         return scalar.properties.numericType != nil
+    }
+
+    /// Per BMP scalar: bit 0 `\w`, bits 8… the simple lowercase (0 when the lowercase is the scalar itself,
+    /// 0xFFFFFF when it is more than one scalar).
+    private static let bmp: [UInt32] = (0..<0x10000).map { v -> UInt32 in
+        var entry: UInt32 = computeWordChar(UInt32(v)) ? 1 : 0
+        if let scalar = Unicode.Scalar(UInt32(v)), scalar.properties.changesWhenLowercased {
+            let lower = Array(scalar.properties.lowercaseMapping.unicodeScalars)
+            entry |= (lower.count == 1 ? lower[0].value : 0xFFFFFF) << 8
+        }
+        return entry
+    }
+
+    /// Python's `str.lower()` of UTF-8 bytes without its final-sigma rule: each scalar's full lowercase mapping.
+    static func lowered(_ b: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(b.count)
+        var i = 0
+        while i < b.count {
+            let c = b[i]
+            if c < 0x80 {
+                out.append(c >= 0x41 && c <= 0x5A ? c | 0x20 : c)
+                i += 1
+                continue
+            }
+            let (v, n) = decode(b, i)
+            var lower: UInt32 = 0
+            if v < 0x10000 {
+                lower = bmp[Int(v)] >> 8
+            } else if let scalar = Unicode.Scalar(v), scalar.properties.changesWhenLowercased {
+                let m = Array(scalar.properties.lowercaseMapping.unicodeScalars)
+                lower = m.count == 1 ? m[0].value : 0xFFFFFF
+            }
+            if lower == 0 {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: b[i..<(i + n)]))
+            } else if lower == 0xFFFFFF, let scalar = Unicode.Scalar(v) {
+                out.append(contentsOf: Array(scalar.properties.lowercaseMapping.utf8))
+            } else if let scalar = Unicode.Scalar(lower) {
+                out.append(contentsOf: Array(String(Character(scalar)).utf8))
+            }
+            i += n
+        }
+        return out
     }
 
     /// The line breaks of `str.splitlines()` other than `\r\n`: \n \v \f \r \x1c \x1d \x1e \x85 U+2028 U+2029.

@@ -16,8 +16,8 @@ import Tokenization
 ///    sequence, longest first, and re-tokenized as the exception says.
 ///
 /// The rule data (affix and URL patterns, 1,347 exceptions, sentence punctuation) is generated from spaCy by
-/// scripts/gen_spacy_english_rules.py into SpacyEnglishRules.swift; the patterns run on PCRE2 with the same
-/// leftmost-first semantics as Python's `re` (`search` for suffixes, `finditer` for infixes). Runs of ASCII
+/// scripts/gen_spacy_english_rules.py into SpacyEnglishRules.swift; the patterns run on PCRE2 (`AffixRegex`) with
+/// the same leftmost-first semantics as Python's `re` (`search` for suffixes, `finditer` for infixes). Runs of ASCII
 /// letters only or digits only, most words of English text, cannot match any affix or URL rule and skip the
 /// regexes.
 ///
@@ -25,10 +25,10 @@ import Tokenization
 /// (every scalar of category P) nor a sentence-final character, after a sentence-final token (`.`, `!`, `?`
 /// and the other scripts' stops).
 public struct SpacyWordTokenizer: Sendable {
-    private let prefix: HFRegex
-    private let suffix: HFRegex
-    private let infix: HFRegex
-    private let url: HFRegex
+    private let prefix: AffixRegex
+    private let suffix: AffixRegex
+    private let infix: AffixRegex
+    private let url: AffixRegex
     /// Special case → byte lengths of its tokens.
     private let specials: [String: [Int]]
     private let longestSpecial: Int
@@ -42,10 +42,16 @@ public struct SpacyWordTokenizer: Sendable {
     }()
 
     private init() throws(TokenizerError) {
-        prefix = try HFRegex(pattern: SpacyEnglishRules.prefixPattern)
-        suffix = try HFRegex(pattern: SpacyEnglishRules.suffixPattern)
-        infix = try HFRegex(pattern: SpacyEnglishRules.infixPattern)
-        url = try HFRegex(pattern: SpacyEnglishRules.urlPattern)
+        func compile(_ pattern: String, _ name: String) throws(TokenizerError) -> AffixRegex {
+            guard let regex = AffixRegex(pattern: pattern) else {
+                throw .unsupportedComponent(path: "", jsonPath: "", component: "spaCy \(name) pattern (PCRE2)")
+            }
+            return regex
+        }
+        prefix = try compile(SpacyEnglishRules.prefixPattern, "prefix")
+        suffix = try compile(SpacyEnglishRules.suffixPattern, "suffix")
+        infix = try compile(SpacyEnglishRules.infixPattern, "infix")
+        url = try compile(SpacyEnglishRules.urlPattern, "URL")
         var specials: [String: [Int]] = [:]
         var longest = 0
         for (key, parts) in SpacyEnglishRules.specials {
@@ -61,14 +67,15 @@ public struct SpacyWordTokenizer: Sendable {
         var rematch: [String: [(tokens: [String], key: String)]] = [:]
         for (key, _) in SpacyEnglishRules.specials {
             let bytes = Array(key.utf8)
+            let scratch = makeScratch()
             let split: Bool = bytes.withUnsafeBufferPointer { b in
                 let all = 0..<b.count
-                return findPrefix(b, all) > 0 || !infix.matches(in: b).isEmpty || findSuffix(b, all) > 0
-                    || bytes.contains(0x20)
+                return findPrefix(b, all, scratch) > 0 || !infix.allMatches(b, all, scratch.infix).isEmpty
+                    || findSuffix(b, all, scratch) > 0 || bytes.contains(0x20)
             }
             guard split else { continue }
             let tokens: [String] = bytes.withUnsafeBufferPointer { b in
-                tokenizeAffixes(b, 0..<b.count, withSpecials: false).map {
+                tokenizeAffixes(b, 0..<b.count, withSpecials: false, scratch).map {
                     String(decoding: UnsafeBufferPointer(rebasing: b[$0]), as: UTF8.self)
                 }
             }
@@ -80,7 +87,7 @@ public struct SpacyWordTokenizer: Sendable {
 
     /// The tokens of `b` as byte ranges, whitespace tokens included, as `nlp.tokenizer(text)` makes them.
     public func tokenize(_ b: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
-        var tokens = tokenizeAffixes(b, 0..<b.count, withSpecials: true)
+        var tokens = tokenizeAffixes(b, 0..<b.count, withSpecials: true, makeScratch())
         if !rematch.isEmpty { applySpecialCases(b, &tokens) }
         return tokens
     }
@@ -150,22 +157,39 @@ public struct SpacyWordTokenizer: Sendable {
         return specials[String(decoding: UnsafeBufferPointer(rebasing: b[r]), as: UTF8.self)]
     }
 
-    private func findPrefix(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Int {
-        guard !r.isEmpty else { return 0 }
-        guard let m = prefix.matches(in: UnsafeBufferPointer(rebasing: b[r])).first, m.lowerBound == 0 else { return 0 }
+    /// Match data for one tokenization (one thread).
+    struct Scratch {
+        var prefix, suffix, infix, url: AffixRegex.Scratch
+    }
+
+    private func makeScratch() -> Scratch {
+        Scratch(prefix: prefix.scratch(), suffix: suffix.scratch(), infix: infix.scratch(), url: url.scratch())
+    }
+
+    private func findPrefix(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, _ scratch: Scratch) -> Int {
+        guard let m = prefix.firstMatch(b, r, anchored: true, scratch.prefix), m.lowerBound == 0 else { return 0 }
         return m.count
     }
 
-    private func findSuffix(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Int {
+    /// Bytes searched at the end of a span before the whole span: more than any suffix rule matches, except a
+    /// run of dots (`\.\.+`), which is found at the window's start and sends the search to the whole span.
+    private static let suffixWindow = 48
+
+    /// `suffix_search`: the leftmost match, which ends at the end of the span. Every suffix rule but the run of
+    /// dots matches at most a few scalars, so the search starts near the end; a match at the window's start
+    /// may have a longer one before it and is searched again from the span's start.
+    private func findSuffix(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, _ scratch: Scratch) -> Int {
         guard !r.isEmpty else { return 0 }
-        guard let m = suffix.matches(in: UnsafeBufferPointer(rebasing: b[r])).first, m.upperBound == r.count else {
-            return 0
-        }
+        var from = max(0, r.count - Self.suffixWindow)
+        while from > 0, b[r.lowerBound + from] & 0xC0 == 0x80 { from -= 1 }
+        var found = suffix.firstMatch(b, r, from: from, scratch.suffix)
+        if from > 0, let m = found, m.lowerBound == from { found = suffix.firstMatch(b, r, from: 0, scratch.suffix) }
+        guard let m = found, m.upperBound == r.count else { return 0 }
         return m.count
     }
 
-    private func isURL(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Bool {
-        guard let m = url.matches(in: UnsafeBufferPointer(rebasing: b[r])).first else { return false }
+    private func isURL(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, _ scratch: Scratch) -> Bool {
+        guard let m = url.firstMatch(b, r, anchored: true, scratch.url) else { return false }
         return m.lowerBound == 0 && m.upperBound == r.count
     }
 
@@ -183,8 +207,8 @@ public struct SpacyWordTokenizer: Sendable {
         return !(letters && digits)
     }
 
-    private func tokenizeAffixes(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, withSpecials: Bool)
-        -> [Range<Int>]
+    private func tokenizeAffixes(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, withSpecials: Bool,
+                                 _ scratch: Scratch) -> [Range<Int>]
     {
         var tokens: [Range<Int>] = []
         guard !range.isEmpty else { return tokens }
@@ -195,17 +219,17 @@ public struct SpacyWordTokenizer: Sendable {
         while i < range.upperBound {
             let (v, n) = PythonText.decode(b, i)
             if PythonText.isSpace(v) != inSpace {
-                if start < i { span(b, start..<i, withSpecials, &tokens) }
+                if start < i { span(b, start..<i, withSpecials, scratch, &tokens) }
                 start = v == 0x20 ? i + 1 : i
                 inSpace.toggle()
             }
             i += n
         }
-        if start < i { span(b, start..<i, withSpecials, &tokens) }
+        if start < i { span(b, start..<i, withSpecials, scratch, &tokens) }
         return tokens
     }
 
-    private func span(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, _ withSpecials: Bool,
+    private func span(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, _ withSpecials: Bool, _ scratch: Scratch,
                       _ tokens: inout [Range<Int>])
     {
         if withSpecials, let parts = special(b, r) {
@@ -224,13 +248,13 @@ public struct SpacyWordTokenizer: Sendable {
         while s < e && e - s != lastSize {
             if withSpecials && special(b, s..<e) != nil { break }
             lastSize = e - s
-            let pre = findPrefix(b, s..<e)
+            let pre = findPrefix(b, s..<e, scratch)
             if pre != 0, s + pre < e, withSpecials, special(b, (s + pre)..<e) != nil {
                 prefixes.append(s..<(s + pre))
                 s += pre
                 break
             }
-            let suf = findSuffix(b, (s + pre)..<e)
+            let suf = findSuffix(b, (s + pre)..<e, scratch)
             if suf != 0, s < e - suf, withSpecials, special(b, s..<(e - suf)) != nil {
                 suffixes.append((e - suf)..<e)
                 e -= suf
@@ -253,10 +277,10 @@ public struct SpacyWordTokenizer: Sendable {
         if s < e {
             if withSpecials, let parts = special(b, s..<e) {
                 appendParts(parts, at: s, &tokens)
-            } else if isPlain(b, s..<e) || isURL(b, s..<e) {
+            } else if isPlain(b, s..<e) || isURL(b, s..<e, scratch) {
                 tokens.append(s..<e)
             } else {
-                let matches = infix.matches(in: UnsafeBufferPointer(rebasing: b[s..<e]))
+                let matches = infix.allMatches(b, s..<e, scratch.infix)
                 var start = 0
                 for m in matches {
                     if m.lowerBound == 0 { continue }
