@@ -95,7 +95,7 @@ public struct GopherRepetitionFilter: Filter {
         if let decision { return decision }
         return joined.withUnsafeBufferPointer { jb -> Decision in
             for (n, frac) in dupNGrams where n > 0 {
-                var unique = Set<ByteSpan>()
+                var unique = Set<ByteSpan>(minimumCapacity: count)
                 var repeated = 0
                 var i = 0
                 while i < count - n + 1 {

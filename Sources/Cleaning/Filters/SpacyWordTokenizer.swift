@@ -32,6 +32,11 @@ public struct SpacyWordTokenizer: Sendable {
     /// Special case → byte lengths of its tokens.
     private let specials: [String: [Int]]
     private let longestSpecial: Int
+    /// (first byte, byte length) pairs of the special cases, `first * 64 + length` (lengths below 64): most
+    /// spans are not special and skip building a string for the lookup.
+    private let specialShapes: [Bool]
+    /// First bytes of the first tokens of `rematch`.
+    private var rematchFirstBytes: [Bool]
     /// Special cases the affix rules split, by their first token: (token texts, special case).
     private var rematch: [String: [(tokens: [String], key: String)]]
     private let sentencePunctuation: Set<String>
@@ -59,7 +64,13 @@ public struct SpacyWordTokenizer: Sendable {
             longest = max(longest, key.utf8.count)
         }
         self.specials = specials
-        longestSpecial = longest
+        longestSpecial = min(longest, 63)
+        var shapes = [Bool](repeating: false, count: 256 * 64)
+        for (key, _) in SpacyEnglishRules.specials where key.utf8.count < 64 {
+            shapes[Int(key.utf8.first ?? 0) * 64 + key.utf8.count] = true
+        }
+        specialShapes = shapes
+        rematchFirstBytes = [Bool](repeating: false, count: 256)
         sentencePunctuation = Set(SpacyEnglishRules.sentencePunctuation)
         rematch = [:]
         // spaCy (faster_heuristics) re-matches a special case over the tokens when an affix rule or a space
@@ -83,6 +94,9 @@ public struct SpacyWordTokenizer: Sendable {
             rematch[first, default: []].append((tokens, key))
         }
         self.rematch = rematch
+        var firsts = [Bool](repeating: false, count: 256)
+        for key in rematch.keys { firsts[Int(key.utf8.first ?? 0)] = true }
+        rematchFirstBytes = firsts
     }
 
     /// The tokens of `b` as byte ranges, whitespace tokens included, as `nlp.tokenizer(text)` makes them.
@@ -153,7 +167,7 @@ public struct SpacyWordTokenizer: Sendable {
     }
 
     private func special(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> [Int]? {
-        guard r.count <= longestSpecial, !r.isEmpty else { return nil }
+        guard r.count <= longestSpecial, !r.isEmpty, specialShapes[Int(b[r.lowerBound]) * 64 + r.count] else { return nil }
         return specials[String(decoding: UnsafeBufferPointer(rebasing: b[r]), as: UTF8.self)]
     }
 
@@ -308,7 +322,7 @@ public struct SpacyWordTokenizer: Sendable {
     private func applySpecialCases(_ b: UnsafeBufferPointer<UInt8>, _ tokens: inout [Range<Int>]) {
         var found: [(start: Int, end: Int, key: String)] = []
         for (index, token) in tokens.enumerated() {
-            guard token.count <= longestSpecial else { continue }
+            guard token.count <= longestSpecial, rematchFirstBytes[Int(b[token.lowerBound])] else { continue }
             let text = String(decoding: UnsafeBufferPointer(rebasing: b[token]), as: UTF8.self)
             guard let candidates = rematch[text] else { continue }
             for candidate in candidates where index + candidate.tokens.count <= tokens.count {
