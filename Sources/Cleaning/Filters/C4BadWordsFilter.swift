@@ -80,7 +80,9 @@ public struct C4BadWordsFilter: Filter {
 extension String {
     /// Python's `str.strip()`.
     func trimmingPythonSpace() -> String {
-        withBytes { b in String(decoding: UnsafeBufferPointer(rebasing: b[PythonText.strip(b, 0..<b.count)]), as: UTF8.self) }
+        withBytes { b in
+            String(decoding: UnsafeBufferPointer(rebasing: b[PythonText.strip(b, 0..<b.count)]), as: UTF8.self)
+        }
     }
 
     /// Python's `str.lower()` without the final-sigma rule: each scalar's full lowercase mapping.

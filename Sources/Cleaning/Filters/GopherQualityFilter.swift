@@ -79,8 +79,8 @@ public struct GopherQualityFilter: Filter {
             if hashes > maxSymbolWordRatio {
                 return .drop(reason: "gopher_too_many_hashes", detail: "\(ratioText(hashes)) # per word")
             }
-            let ellipses = Double(PythonText.count(b, all, [0x2E, 0x2E, 0x2E]) + PythonText.count(b, all, Self.ellipsis))
-                / Double(n)
+            let ellipsisCount = PythonText.count(b, all, [0x2E, 0x2E, 0x2E]) + PythonText.count(b, all, Self.ellipsis)
+            let ellipses = Double(ellipsisCount) / Double(n)
             if ellipses > maxSymbolWordRatio {
                 return .drop(reason: "gopher_too_many_ellipsis", detail: "\(ratioText(ellipses)) ellipses per word")
             }
@@ -92,7 +92,9 @@ public struct GopherQualityFilter: Filter {
                 for line in lines {
                     let s = PythonText.strip(b, line)  // lstrip: the start is what counts
                     let rest = s.lowerBound..<line.upperBound
-                    if PythonText.hasPrefix(b, rest, Self.bullet) || PythonText.hasPrefix(b, rest, [0x2D]) { bullets += 1 }
+                    if PythonText.hasPrefix(b, rest, Self.bullet) || PythonText.hasPrefix(b, rest, [0x2D]) {
+                        bullets += 1
+                    }
                 }
                 let ratio = Double(bullets) / Double(lines.count)
                 if ratio > maxBulletLinesRatio {
@@ -104,7 +106,9 @@ public struct GopherQualityFilter: Filter {
                 for line in lines {
                     let s = PythonText.strip(b, line)
                     let head = line.lowerBound..<max(line.lowerBound, s.upperBound)
-                    if PythonText.hasSuffix(b, head, [0x2E, 0x2E, 0x2E]) || PythonText.hasSuffix(b, head, Self.ellipsis) {
+                    if PythonText.hasSuffix(b, head, [0x2E, 0x2E, 0x2E])
+                        || PythonText.hasSuffix(b, head, Self.ellipsis)
+                    {
                         ellipsisLines += 1
                     }
                 }
@@ -118,7 +122,8 @@ public struct GopherQualityFilter: Filter {
         if maxNonAlphaWordsRatio > 0 {
             let ratio = Double(withLetter) / Double(n)
             if ratio < maxNonAlphaWordsRatio {
-                return .drop(reason: "gopher_below_alpha_threshold", detail: "\(ratioText(ratio)) of words have a letter")
+                return .drop(reason: "gopher_below_alpha_threshold",
+                             detail: "\(ratioText(ratio)) of words have a letter")
             }
         }
         if minStopWords > 0 {

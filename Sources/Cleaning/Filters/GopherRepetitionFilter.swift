@@ -108,7 +108,8 @@ public struct GopherRepetitionFilter: Filter {
                 }
                 let share = Double(repeated) / textLength
                 if share > frac {
-                    return .drop(reason: "duplicated_\(n)_n_grams", detail: "repeated \(n)-grams cover \(ratioText(share))")
+                    return .drop(reason: "duplicated_\(n)_n_grams",
+                                 detail: "repeated \(n)-grams cover \(ratioText(share))")
                 }
             }
             return .keep

@@ -115,7 +115,9 @@ public struct SpacyWordTokenizer: Sendable {
     /// Words of a `String`, as strings (tests and tools).
     public func words(_ text: String) -> [String] {
         var copy = text
-        return copy.withUTF8 { b in words(b).map { String(decoding: UnsafeBufferPointer(rebasing: b[$0]), as: UTF8.self) } }
+        return copy.withUTF8 { b in
+            words(b).map { String(decoding: UnsafeBufferPointer(rebasing: b[$0]), as: UTF8.self) }
+        }
     }
 
     /// The number of sentences of `b` (a byte range of it) as datatrove's `split_into_sentences` returns them:
@@ -167,7 +169,9 @@ public struct SpacyWordTokenizer: Sendable {
     }
 
     private func special(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> [Int]? {
-        guard r.count <= longestSpecial, !r.isEmpty, specialShapes[Int(b[r.lowerBound]) * 64 + r.count] else { return nil }
+        guard r.count <= longestSpecial, !r.isEmpty, specialShapes[Int(b[r.lowerBound]) * 64 + r.count] else {
+            return nil
+        }
         return specials[String(decoding: UnsafeBufferPointer(rebasing: b[r]), as: UTF8.self)]
     }
 

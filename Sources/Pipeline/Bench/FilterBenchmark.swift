@@ -130,7 +130,8 @@ public struct FilterBenchmark {
                     }
                 }
             }
-            table += "| \(name) | \(formatFixed(mine.seconds, digits: 3)) | \(formatFixed(mb / mine.seconds, digits: 1)) | "
+            table += "| \(name) | \(formatFixed(mine.seconds, digits: 3)) | "
+                + "\(formatFixed(mb / mine.seconds, digits: 1)) | "
                 + "\(formatFixed(theirs, digits: 3)) | \(formatFixed(mb / theirs, digits: 2)) | "
                 + "\(formatFixed(theirs / mine.seconds, digits: 1))× | \(agree) / \(docs.count) |\n"
         }
