@@ -54,3 +54,56 @@ import Testing
         #expect(tokenizer.words("") == [])
     }
 }
+
+/// Random strings of pieces that exercise every tokenizer rule, against spaCy token for token.
+@Suite struct SpacyWordTokenizerRandomTests {
+    static let pieces = [
+        "the", "Don't", "dont", "can't", "I'm", "e.g.", "U.S.", "a.m.", "Mr.", ":)", ":-(", "<3", "o.O", "(", ")", "[",
+        "]", "\"", "'", "''", "``", "'s", "’s", "...", "…", "....", "..", ".", ",", ";", ":", "!", "?", "¿", "¡", "-", "–",
+        "—", "--", "---", "+", "5", "3.5", "10km", "20°C", "$", "US$", "€", "£5", "%", "50%", "#", "@", "&", "*", "/",
+        "\\", "=", "<", ">", "^", "~", "`", "http://example.com/a?b=1", "www.debian.org", "me@x.org", "192.168.0.1",
+        "example.com", "well-known", "co-op", "Hello", "world", "ABC", "abc", "Größe", "été", "l'été", "naïve", "日本語",
+        "中文", "。", "、", "「", "」", "（", "）", "«", "»", "„", "“", "”", "‘", "’", "♥", "😀", "©", "®", "°", "§",
+        "C++", "\\n", "\\t", "<space>", "i.e.", "vs.", "Inc.", "1990s", "'90s", "y'all", "gonna", "Let's", "ain't",
+        "o'clock", "rock'n'roll", "ma'am", "St.", "Jan.", "x.Y", "a/b", "a:b", "a=b", "1+1", "2*3", "3^4", "5-6",
+    ]
+    static let separators = ["", "", "", " ", " ", " ", "  ", "\n", "\t", "\u{a0}", "\r\n", " \n "]
+
+    static let texts: [String] = {
+        var random = SplitMix(seed: 99)
+        return (0..<4000).map { _ in
+            (0..<(1 + random.next(12))).map { _ in
+                pieces[random.next(pieces.count)] + separators[random.next(separators.count)]
+            }.joined()
+        }
+    }()
+
+    static let reference = Reference.result(
+        "reference_datatrove.py",
+        DatatroveRequest(documents: texts.enumerated().map { .init(id: "\($0.offset)", text: $0.element) },
+                         filters: [], tokenize: true),
+        as: DatatroveAnswer.self)
+
+    @Test("random strings of contractions, abbreviations, emoticons, URLs, units, quotes and CJK punctuation")
+    func randomPieces() throws {
+        let tokenizer = try SpacyWordTokenizer.english.get()
+        guard let answer = Self.reference.recordedValue else { return }
+        let tokens = try #require(answer.tokens)
+        let sentences = try #require(answer.sentences)
+        var same = 0, sameSentences = 0, shown = 0
+        for (k, text) in Self.texts.enumerated() {
+            var copy = text
+            let mine: [String] = copy.withUTF8 { b in
+                tokenizer.tokenize(b).map { String(decoding: UnsafeBufferPointer(rebasing: b[$0]), as: UTF8.self) }
+            }
+            if mine == tokens[k] { same += 1 } else if shown < 30 {
+                shown += 1
+                print("differs on \(text.debugDescription): ours \(mine), spaCy \(tokens[k])")
+            }
+            if copy.withUTF8({ tokenizer.sentenceCount($0) }) == sentences[k] { sameSentences += 1 }
+        }
+        print("random pieces: \(Self.texts.count) strings; identical tokens \(same), sentence counts \(sameSentences)")
+        #expect(same == Self.texts.count)
+        #expect(sameSentences == Self.texts.count)
+    }
+}
