@@ -80,7 +80,12 @@ import Testing
 
     @Test("c4_badwords agrees with datatrove's C4BadWordsFilter on the same list")
     func c4BadWords() throws {
-        let filter = C4BadWordsFilter(words: Array(Self.badwords))
+        // The list goes through a file, as the step reads it; datatrove's loader is patched to read the same.
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("badwords-\(UUID().uuidString).txt").path
+        try Self.badwords.map { $0 + "\n" }.joined().write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let filter = try C4BadWordsFilter(path: path)
+        #expect(filter.words == Array(Self.badwords).sorted())
         try compare("c4_badwords") { (filter.evaluate(Document(id: $0.id, text: $0.text)), nil) }
     }
 
