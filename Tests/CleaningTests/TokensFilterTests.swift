@@ -2,6 +2,7 @@ import CorpusCore
 import ReferenceSupport
 import Testing
 import Tokenization
+
 @testable import Cleaning
 
 @Suite struct TokensFilterTests {
@@ -15,8 +16,14 @@ import Tokenization
         let text = "Hello world, this is a short document."
         let n = encoder.encodeOrdinary(text).count
         #expect(n > 3)
-        #expect(TokenCountFilter(encoder: encoder, minTokens: n, maxTokens: n).evaluate(Document(id: "a", text: text)) == .keep)
-        #expect(TokenCountFilter(encoder: encoder, minTokens: n + 1).evaluate(Document(id: "a", text: text)).reasonName == "too_few_tokens")
-        #expect(TokenCountFilter(encoder: encoder, maxTokens: n - 1).evaluate(Document(id: "a", text: text)).reasonName == "too_many_tokens")
+        #expect(
+            TokenCountFilter(encoder: encoder, minTokens: n, maxTokens: n).evaluate(Document(id: "a", text: text))
+                == .keep)
+        #expect(
+            TokenCountFilter(encoder: encoder, minTokens: n + 1).evaluate(Document(id: "a", text: text)).reasonName
+                == "too_few_tokens")
+        #expect(
+            TokenCountFilter(encoder: encoder, maxTokens: n - 1).evaluate(Document(id: "a", text: text)).reasonName
+                == "too_many_tokens")
     }
 }

@@ -1,5 +1,6 @@
 import CorpusCore
 import Testing
+
 @testable import Cleaning
 
 @Suite struct URLFilterTests {
