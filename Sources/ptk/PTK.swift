@@ -215,7 +215,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks against reference tools, measured in the same run.",
         subcommands: [BenchIO.self, BenchTokenize.self, BenchPack.self, BenchSelect.self, BenchTrainTokenizer.self,
-                      BenchPrivacy.self, BenchDedup.self, BenchEmbed.self, BenchKNN.self])
+                      BenchFilters.self, BenchPrivacy.self, BenchDedup.self, BenchEmbed.self, BenchKNN.self])
 }
 
 struct BenchIO: ParsableCommand {
