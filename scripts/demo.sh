@@ -4,5 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
+bash scripts/word-rules.sh >/dev/null   # the quality filters' English word rules (spaCy data, extracted once)
 swift build -c release --product ptk
 .build/release/ptk demo "$@"

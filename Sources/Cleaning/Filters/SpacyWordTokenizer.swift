@@ -15,8 +15,9 @@ import Tokenization
 /// 4. Special cases whose text the affix rules would split (`:)`, `a.m.`) are found again over the token
 ///    sequence, longest first, and re-tokenized as the exception says.
 ///
-/// The rule data (affix and URL patterns, 1,347 exceptions, sentence punctuation) is generated from spaCy by
-/// scripts/gen_spacy_english_rules.py into SpacyEnglishRules.swift; the patterns run on PCRE2 (`AffixRegex`) with
+/// The rule data (affix and URL patterns, 1,347 exceptions, sentence punctuation) is spaCy's, so it is not in this
+/// repository: scripts/word-rules.sh extracts it from the pinned package into a JSON file read at run time
+/// (`WordRules`); the patterns run on PCRE2 (`AffixRegex`) with
 /// the same leftmost-first semantics as Python's `re` (`search` for suffixes, `finditer` for infixes). Runs of ASCII
 /// letters only or digits only, most words of English text, cannot match any affix or URL rule and skip the
 /// regexes.
@@ -41,42 +42,45 @@ public struct SpacyWordTokenizer: Sendable {
     private var rematch: [String: [(tokens: [String], key: String)]]
     private let sentencePunctuation: Set<String>
 
-    /// The shared English tokenizer, or the error that kept its patterns from compiling.
-    public static let english: Result<SpacyWordTokenizer, TokenizerError> = {
-        do throws(TokenizerError) { return .success(try SpacyWordTokenizer()) } catch { return .failure(error) }
-    }()
+    /// The shared English tokenizer from `WordRules.shared`, or why it is unavailable (no rules file, or a pattern
+    /// that does not compile).
+    public static let english: Result<SpacyWordTokenizer, WordRules.Missing> = WordRules.shared.flatMap { rules in
+        do throws(WordRules.Missing) { return .success(try SpacyWordTokenizer(rules: rules)) } catch {
+            return .failure(error)
+        }
+    }
 
-    private init() throws(TokenizerError) {
-        func compile(_ pattern: String, _ name: String) throws(TokenizerError) -> AffixRegex {
+    public init(rules: WordRules, path: String = WordRules.defaultPath) throws(WordRules.Missing) {
+        func compile(_ pattern: String, _ name: String) throws(WordRules.Missing) -> AffixRegex {
             guard let regex = AffixRegex(pattern: pattern) else {
-                throw .unsupportedComponent(path: "", jsonPath: "", component: "spaCy \(name) pattern (PCRE2)")
+                throw WordRules.Missing(path: path, reason: "its \(name) pattern does not compile on PCRE2")
             }
             return regex
         }
-        prefix = try compile(SpacyEnglishRules.prefixPattern, "prefix")
-        suffix = try compile(SpacyEnglishRules.suffixPattern, "suffix")
-        infix = try compile(SpacyEnglishRules.infixPattern, "infix")
-        url = try compile(SpacyEnglishRules.urlPattern, "URL")
+        prefix = try compile(rules.prefixPattern, "prefix")
+        suffix = try compile(rules.suffixPattern, "suffix")
+        infix = try compile(rules.infixPattern, "infix")
+        url = try compile(rules.urlPattern, "URL")
         var specials: [String: [Int]] = [:]
         var longest = 0
-        for (key, parts) in SpacyEnglishRules.specials {
+        for (key, parts) in rules.specials {
             specials[key] = parts.map { $0.utf8.count }
             longest = max(longest, key.utf8.count)
         }
         self.specials = specials
         longestSpecial = min(longest, 63)
         var shapes = [Bool](repeating: false, count: 256 * 64)
-        for (key, _) in SpacyEnglishRules.specials where key.utf8.count < 64 {
+        for (key, _) in rules.specials where key.utf8.count < 64 {
             shapes[Int(key.utf8.first ?? 0) * 64 + key.utf8.count] = true
         }
         specialShapes = shapes
         rematchFirstBytes = [Bool](repeating: false, count: 256)
-        sentencePunctuation = Set(SpacyEnglishRules.sentencePunctuation)
+        sentencePunctuation = Set(rules.sentencePunctuation)
         rematch = [:]
         // spaCy (faster_heuristics) re-matches a special case over the tokens when an affix rule or a space
         // would split it; the pattern is its tokenization without special cases.
         var rematch: [String: [(tokens: [String], key: String)]] = [:]
-        for (key, _) in SpacyEnglishRules.specials {
+        for (key, _) in rules.specials {
             let bytes = Array(key.utf8)
             let scratch = makeScratch()
             let split: Bool = bytes.withUnsafeBufferPointer { b in

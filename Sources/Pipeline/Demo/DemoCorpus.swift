@@ -207,6 +207,9 @@ public struct DemoCorpus {
           - script:
               keep: [latin, han]
               min_share: 0.6
+          - c4: {}
+          - gopher_repetition: {}
+          - fineweb: {}
           - exact_dedup:
               normalization: whitespace
           - minhash_dedup:
