@@ -1,4 +1,5 @@
 import ArgumentParser
+import CorpusIO
 import Foundation
 import Pipeline
 
@@ -17,9 +18,7 @@ struct BenchFilters: ParsableCommand {
     @OptionGroup var reference: BenchReferenceOptions
 
     func run() throws {
-        let folder = corpus
-            ?? ProcessInfo.processInfo.environment["PTK_CORPUS_DIR"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? (NSHomeDirectory() + "/.cache/ptk/multilingual-corpus")
+        let folder = corpus ?? MultilingualCorpus.folder
         try reference.printTable { progress in
             try FilterBenchmark(python: reference.python, corpus: folder, megabytes: megabytes,
                                 folder: reference.folder).run(progress: progress)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Cleaning
 import CorpusCore
+import CorpusIO
 import Foundation
 import Pipeline
 
@@ -22,8 +23,7 @@ struct BenchPrivacy: ParsableCommand {
     var repeats = 3
 
     func run() throws {
-        let folder = corpus ?? ProcessInfo.processInfo.environment["PTK_CORPUS_DIR"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? (NSHomeDirectory() + "/.cache/ptk/multilingual-corpus")
+        let folder = corpus ?? MultilingualCorpus.folder
         do {
             let names = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".txt") }.sorted()
             var documents: [Document] = []

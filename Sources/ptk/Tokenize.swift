@@ -145,19 +145,14 @@ struct Tokenize: ParsableCommand {
                 ids.removeAll(keepingCapacity: true)
                 texts.removeAll(keepingCapacity: true)
             }
-            let problem = try reader.forEach { event in
-                ledger.read += 1
-                switch event {
-                case let .document(document, _):
-                    ids.append(document.id)
-                    texts.append(document.text)
-                    if texts.count >= batch { try flush() }
-                case let .rejected(problem, origin, record):
-                    ledger.rejected += 1
-                    try rejects.write(RejectEntry(id: problem.id, origin: origin, stage: "read", reason: problem.reason,
-                                                  detail: problem.detail, record: Array(record)))
-                }
+            let counts = try reader.forEachDocument(rejects: &rejects) { document, _ in
+                ids.append(document.id)
+                texts.append(document.text)
+                if texts.count >= batch { try flush() }
             }
+            ledger.read += counts.read
+            ledger.rejected += counts.rejected
+            let problem = counts.problem
             try flush()
             try ledger.check()
             try sink.commit()

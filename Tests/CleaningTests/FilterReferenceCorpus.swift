@@ -1,3 +1,4 @@
+import CorpusIO
 import Foundation
 import ReferenceSupport
 import Testing
@@ -12,8 +13,7 @@ enum FilterReferenceCorpus {
 
     /// $PTK_CORPUS_DIR, else ~/.cache/ptk/multilingual-corpus.
     static var folder: String {
-        ProcessInfo.processInfo.environment["PTK_CORPUS_DIR"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? (NSHomeDirectory() + "/.cache/ptk/multilingual-corpus")
+        MultilingualCorpus.folder
     }
 
     static let files = [

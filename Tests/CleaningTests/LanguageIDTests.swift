@@ -1,13 +1,13 @@
 import Cleaning
 import CorpusCore
+import CorpusIO
 import Foundation
 import Testing
 
 /// Paragraphs (blank-line separated) of the multilingual corpus of scripts/multilingual-corpus.sh
 /// ($PTK_CORPUS_DIR, else ~/.cache/ptk/multilingual-corpus), labelled by language.
 func corpusParagraphs() throws -> [(text: String, language: String)] {
-    let folder = ProcessInfo.processInfo.environment["PTK_CORPUS_DIR"].flatMap { $0.isEmpty ? nil : $0 }
-        ?? (NSHomeDirectory() + "/.cache/ptk/multilingual-corpus")
+    let folder = MultilingualCorpus.folder
     let files = [("debian-reference.en.txt", "en"), ("debian-reference.de.txt", "de"),
                  ("debian-reference.fr.txt", "fr"), ("debian-reference.ja.txt", "ja"),
                  ("debian-reference.zh-cn.txt", "zh"), ("fortunes-zh-chinese.txt", "zh"),

@@ -189,19 +189,4 @@ struct MinHashTests {
 /// Documents of about 2,000 characters cut at paragraph breaks from a file of the multilingual corpus
 /// (scripts/multilingual-corpus.sh: $PTK_CORPUS_DIR, else ~/.cache/ptk/multilingual-corpus). A missing corpus
 /// throws: the test fails, it is not skipped.
-func realDocuments(_ file: String) throws -> [String] {
-    let folder = ProcessInfo.processInfo.environment["PTK_CORPUS_DIR"].flatMap { $0.isEmpty ? nil : $0 }
-        ?? (NSHomeDirectory() + "/.cache/ptk/multilingual-corpus")
-    let text = try String(contentsOfFile: folder + "/" + file, encoding: .utf8)
-    var documents: [String] = []
-    var current = ""
-    for paragraph in text.components(separatedBy: "\n\n") where !paragraph.isEmpty {
-        current += paragraph + "\n\n"
-        if current.count > 2000 {
-            documents.append(current)
-            current = ""
-        }
-    }
-    if !current.isEmpty { documents.append(current) }
-    return documents
-}
+func realDocuments(_ file: String) throws -> [String] { try MultilingualCorpus.documents(file: file) }

@@ -1,4 +1,5 @@
 import CorpusCore
+import CorpusIO
 import Embeddings
 import Foundation
 import ReferenceSupport
@@ -25,8 +26,7 @@ func embeddingTexts(limit: Int) -> [String] {
         "", "a", "Hello, world!", "ÜBER naïve café — “quotes” and emoji 👩‍👩‍👧 here", String(repeating: "spam ", count: 600),
         "数学 and 英语 mixed", "\t\n  spaced   out  \r\n",
     ]
-    let folder = ProcessInfo.processInfo.environment["PTK_CORPUS_DIR"].flatMap { $0.isEmpty ? nil : $0 }
-        ?? (NSHomeDirectory() + "/.cache/ptk/multilingual-corpus")
+    let folder = MultilingualCorpus.folder
     let names = ["debian-reference.en.txt", "debian-reference.de.txt", "debian-reference.fr.txt",
                  "debian-reference.ja.txt", "debian-reference.zh-cn.txt", "fortunes-zh-chinese.txt"]
     for name in names {

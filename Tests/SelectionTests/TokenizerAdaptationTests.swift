@@ -232,22 +232,7 @@ private let generalWords = ["the", "of", "and", "to", "in", "is", "was", "for", 
 
 /// Reads the multilingual corpus of scripts/multilingual-corpus.sh ($PTK_CORPUS_DIR, else
 /// ~/.cache/ptk/multilingual-corpus): documents of about 2,000 characters cut at paragraph breaks.
-private func corpusDocuments(_ file: String) throws -> [String] {
-    let folder = ProcessInfo.processInfo.environment["PTK_CORPUS_DIR"].flatMap { $0.isEmpty ? nil : $0 }
-        ?? (NSHomeDirectory() + "/.cache/ptk/multilingual-corpus")
-    let text = try String(contentsOfFile: folder + "/" + file, encoding: .utf8)
-    var documents: [String] = []
-    var current = ""
-    for paragraph in text.components(separatedBy: "\n\n") where !paragraph.isEmpty {
-        current += paragraph + "\n\n"
-        if current.count > 2000 {
-            documents.append(current)
-            current = ""
-        }
-    }
-    if !current.isEmpty { documents.append(current) }
-    return documents
-}
+private func corpusDocuments(_ file: String) throws -> [String] { try MultilingualCorpus.documents(file: file) }
 
 private struct AdaptedInfo: Decodable {
     let qwen: String

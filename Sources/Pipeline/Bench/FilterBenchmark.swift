@@ -34,17 +34,7 @@ public struct FilterBenchmark {
                      "debian-reference.ja.txt", "debian-reference.zh-cn.txt", "fortunes-zh-chinese.txt"]
         var perFile: [[String]] = []
         for name in names {
-            let text = try String(contentsOfFile: corpus + "/" + name, encoding: .utf8)
-            var docs: [String] = []
-            var current = ""
-            for paragraph in text.components(separatedBy: "\n\n") where !paragraph.isEmpty {
-                current += paragraph + "\n\n"
-                if current.count > 2000 {
-                    docs.append(current)
-                    current = ""
-                }
-            }
-            perFile.append(docs)
+            perFile.append(try MultilingualCorpus.documents(file: name, folder: corpus))
         }
         var out: [Document] = []
         var bytes = 0

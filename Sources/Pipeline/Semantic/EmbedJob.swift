@@ -87,25 +87,14 @@ public enum EmbedJob {
             ids.bytes.removeAll(keepingCapacity: true)
         }
         var reader = DocumentReader(file: file, options: ReadOptions())
-        let problem = try reader.forEach { event in
-            ledger.read += 1
-            switch event {
-            case let .document(document, _):
-                texts.append(document.text)
-                ids.raw("{\"id\":")
-                ids.string(document.id)
-                if let url = document.metadata.url {
-                    ids.raw(",\"url\":")
-                    ids.string(url)
-                }
-                ids.raw("}\n")
-                if texts.count >= options.chunk { try flush() }
-            case let .rejected(problem, origin, record):
-                ledger.rejected += 1
-                try rejects.write(RejectEntry(id: problem.id, origin: origin, stage: "read", reason: problem.reason,
-                                              detail: problem.detail, record: Array(record)))
-            }
+        let counts = try reader.forEachDocument(rejects: &rejects) { document, _ in
+            texts.append(document.text)
+            ids.idLine(document)
+            if texts.count >= options.chunk { try flush() }
         }
+        ledger.read += counts.read
+        ledger.rejected += counts.rejected
+        let problem = counts.problem
         try flush()
         try ledger.check()
         try writer.finish()
@@ -122,5 +111,18 @@ public enum EmbedJob {
     /// `EMB.npy` → `EMB.ids.jsonl`.
     public static func idsPath(_ npy: String) -> String {
         (npy.hasSuffix(".npy") ? String(npy.dropLast(4)) : npy) + ".ids.jsonl"
+    }
+}
+
+extension JSONWriter {
+    /// `{"id": …, "url": …}` and a newline: one line of an ids file (`emb.ids.jsonl`, an index's `ids.jsonl`).
+    mutating func idLine(_ document: Document) {
+        raw("{\"id\":")
+        string(document.id)
+        if let url = document.metadata.url {
+            raw(",\"url\":")
+            string(url)
+        }
+        raw("}\n")
     }
 }

@@ -121,32 +121,27 @@ public enum OrderJob {
         var queryWords: [[UInt64]] = []
         var reader = DocumentReader(file: InputFile(path: options.input, kind: .jsonl, fields: options.fields),
                                     options: ReadOptions())
-        let problem = try reader.forEach { event in
-            ledger.read += 1
-            switch event {
-            case let .document(document, record):
-                batch.append(contentsOf: record)
-                batch.append(0x0A)
-                offsets.append(offsets[offsets.count - 1] + UInt64(record.count + 1))
-                ids.append(document.id)
-                tokens.append((options.tokenizer.map { $0.encodeOrdinary(document.text).count }
-                               ?? document.byteCount / 4) + 1)
-                if options.method == .bm25chunk {
-                    bm25.add(document.text)
-                    // A query is the document's first 256 distinct words.
-                    var seen = Set<UInt64>()
-                    queryWords.append(BM25Index.words(document.text).filter { seen.insert($0).inserted }.prefix(256).map { $0 })
-                }
-                if batch.count >= 1 << 20 {
-                    try scratch.write(contentsOf: batch)
-                    batch.removeAll(keepingCapacity: true)
-                }
-            case let .rejected(problem, origin, record):
-                ledger.rejected += 1
-                try rejects.write(RejectEntry(id: problem.id, origin: origin, stage: "read", reason: problem.reason,
-                                              detail: problem.detail, record: Array(record)))
+        let counts = try reader.forEachDocument(rejects: &rejects) { document, record in
+            batch.append(contentsOf: record)
+            batch.append(0x0A)
+            offsets.append(offsets[offsets.count - 1] + UInt64(record.count + 1))
+            ids.append(document.id)
+            tokens.append((options.tokenizer.map { $0.encodeOrdinary(document.text).count }
+                           ?? document.byteCount / 4) + 1)
+            if options.method == .bm25chunk {
+                bm25.add(document.text)
+                // A query is the document's first 256 distinct words.
+                var seen = Set<UInt64>()
+                queryWords.append(BM25Index.words(document.text).filter { seen.insert($0).inserted }.prefix(256).map { $0 })
+            }
+            if batch.count >= 1 << 20 {
+                try scratch.write(contentsOf: batch)
+                batch.removeAll(keepingCapacity: true)
             }
         }
+        ledger.read += counts.read
+        ledger.rejected += counts.rejected
+        let problem = counts.problem
         try scratch.write(contentsOf: batch)
         if let problem { log.warning("\(problem)") }
         let count = ids.count

@@ -48,29 +48,17 @@ public struct RetrievalIndex {
         var ledger = Ledger()
         var writer = JSONWriter(capacity: 1 << 16)
         var reader = DocumentReader(file: InputFile(path: input, kind: .jsonl, fields: fields), options: ReadOptions())
-        _ = try reader.forEach { event in
-            ledger.read += 1
-            switch event {
-            case let .document(document, _):
-                index.add(document.text)
-                writer.raw("{\"id\":")
-                writer.string(document.id)
-                if let url = document.metadata.url {
-                    writer.raw(",\"url\":")
-                    writer.string(url)
-                }
-                writer.raw("}\n")
-                ledger.written += 1
-                if writer.bytes.count >= 1 << 16 {
-                    try idsFile.write(writer.bytes)
-                    writer.bytes.removeAll(keepingCapacity: true)
-                }
-            case let .rejected(problem, origin, record):
-                ledger.rejected += 1
-                try rejects.write(RejectEntry(id: problem.id, origin: origin, stage: "read", reason: problem.reason,
-                                              detail: problem.detail, record: Array(record)))
+        let counts = try reader.forEachDocument(rejects: &rejects) { document, _ in
+            index.add(document.text)
+            writer.idLine(document)
+            ledger.written += 1
+            if writer.bytes.count >= 1 << 16 {
+                try idsFile.write(writer.bytes)
+                writer.bytes.removeAll(keepingCapacity: true)
             }
         }
+        ledger.read += counts.read
+        ledger.rejected += counts.rejected
         try idsFile.write(writer.bytes)
         try idsFile.commit()
         try rejects.finish()

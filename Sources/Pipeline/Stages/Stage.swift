@@ -150,3 +150,34 @@ public struct RejectsSink {
         try file.commit()
     }
 }
+
+extension DocumentReader {
+    /// What `forEachDocument` read.
+    public struct Counts: Sendable {
+        public var read = 0
+        public var rejected = 0
+        /// The input ended early (truncated or unreadable stream): what was read before is kept.
+        public var problem: IOError?
+    }
+
+    /// `forEach` for jobs outside the runner (`ptk tokenize`, `embed`, `order`, `index build`): documents go to
+    /// `body` with their record's bytes; records that are not documents are written to `rejects` (stage `read`,
+    /// with their reason). Returns the records read and rejected, for the caller's ledger.
+    public mutating func forEachDocument(rejects: inout RejectsSink,
+                                  _ body: (Document, UnsafeRawBufferPointer) throws -> Void) throws -> Counts
+    {
+        var counts = Counts()
+        counts.problem = try forEach { event in
+            counts.read += 1
+            switch event {
+            case let .document(document, record):
+                try body(document, record)
+            case let .rejected(problem, origin, record):
+                counts.rejected += 1
+                try rejects.write(RejectEntry(id: problem.id, origin: origin, stage: "read", reason: problem.reason,
+                                              detail: problem.detail, record: Array(record)))
+            }
+        }
+        return counts
+    }
+}
