@@ -27,11 +27,7 @@ struct Embed: ParsableCommand {
     @Option(help: "Output .npy file.")
     var output: String
 
-    @Option(help: "Dotted path of the text field.")
-    var textField = "text"
-
-    @Option(help: "Dotted path of the url field (written to the ids file).")
-    var urlField = "url"
+    @OptionGroup var fieldOptions: DocumentFieldOptions
 
     @Option(help: "Threads.")
     var threads: Int = defaultThreadCount()
@@ -50,9 +46,7 @@ struct Embed: ParsableCommand {
     func run() throws {
         let log = logOptions.log
         do {
-            var fields = DocumentFields()
-            fields.text = textField.split(separator: ".").map(String.init)
-            fields.url = urlField.split(separator: ".").map(String.init)
+            let fields = fieldOptions.fields
             let which: EmbedOptions.Model = model.map { .sentenceEncoder(folder: $0) } ?? .lexical(dimension: lexical ?? 1024)
             _ = try EmbedJob.run(EmbedOptions(model: which, input: input, fields: fields, output: output,
                                               threads: threads, seed: seed), log: log)
@@ -115,8 +109,7 @@ struct Order: ParsableCommand {
     @Option(help: "Tokenizer for token counts, text + EOS as concat packing lays them (default: 4 bytes a token).")
     var tokenizer: String?
 
-    @Option(help: "Dotted path of the text field.")
-    var textField = "text"
+    @OptionGroup var fieldOptions: DocumentFieldOptions
 
     @Option(help: "Seed of the random order.")
     var seed: UInt64 = 0
@@ -141,8 +134,7 @@ struct Order: ParsableCommand {
     func run() throws {
         let log = logOptions.log
         do {
-            var fields = DocumentFields()
-            fields.text = textField.split(separator: ".").map(String.init)
+            let fields = fieldOptions.fields
             let encoder = try tokenizer.map { try TokenizerFile.load(path: $0, encoding: nil) }
             var options = OrderOptions(
                 input: input, fields: fields, embeddings: embeddings, output: output,
@@ -224,11 +216,7 @@ struct IndexBuild: ParsableCommand {
     @Option(help: "A sentence-transformers folder: also store the documents' vectors for `ptk search --model`.")
     var model: String?
 
-    @Option(help: "Dotted path of the text field.")
-    var textField = "text"
-
-    @Option(help: "Dotted path of the url field.")
-    var urlField = "url"
+    @OptionGroup var fieldOptions: DocumentFieldOptions
 
     @Option(help: "Threads.")
     var threads: Int = defaultThreadCount()
@@ -238,9 +226,7 @@ struct IndexBuild: ParsableCommand {
     func run() throws {
         let log = logOptions.log
         do {
-            var fields = DocumentFields()
-            fields.text = textField.split(separator: ".").map(String.init)
-            fields.url = urlField.split(separator: ".").map(String.init)
+            let fields = fieldOptions.fields
             try RetrievalIndex.build(input: input, fields: fields, folder: output, model: model, threads: threads, log: log)
         } catch {
             throw reportFailure(error, log: log)
@@ -326,5 +312,21 @@ struct BenchKNN: ParsableCommand {
                              threads: reference.threads, orderDocuments: orderDocuments,
                              folder: reference.folder).run(progress: progress)
         }
+    }
+}
+
+/// The text and url fields of JSONL input, as dotted paths (`meta.url`).
+struct DocumentFieldOptions: ParsableArguments {
+    @Option(help: "Dotted path of the text field.")
+    var textField = "text"
+
+    @Option(help: "Dotted path of the url field.")
+    var urlField = "url"
+
+    var fields: DocumentFields {
+        var fields = DocumentFields()
+        fields.text = textField.split(separator: ".").map(String.init)
+        fields.url = urlField.split(separator: ".").map(String.init)
+        return fields
     }
 }
