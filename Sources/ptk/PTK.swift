@@ -1,6 +1,8 @@
 import ArgumentParser
+import Cleaning
 import CorpusCore
 import CorpusIO
+import Embeddings
 import Foundation
 import Pipeline
 import Planning
@@ -40,7 +42,8 @@ func reportFailure(_ error: any Error, log: Log) -> ExitCode {
     log.error("\(error)")
     switch error {
     case is RecipeError, is InputError, is PlanningError, is ScheduleError, is TokenizerError, is SelectionError,
-         is MixtureError, is BPETrainingError, is TokenizerAdaptationError:
+         is MixtureError, is BPETrainingError, is TokenizerAdaptationError, is DecontaminationError, is LanguageIDError,
+         is EmbeddingError, is OrderError, is WordRules.Missing, is SafetensorsFile.Problem, is NPY.Problem:
         return ExitCode(2)
     case let run as RunError:
         if case .ledger = run { return ExitCode(3) }
