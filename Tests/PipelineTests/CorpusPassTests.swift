@@ -24,7 +24,13 @@ private struct FirstOfText: CorpusStep {
         }
     }
 
-    func makeObserver(fileIndex: Int, folder: String) throws -> any CorpusObserver { Seen() }
+    /// Observers made so far, by every test of this suite.
+    static let made = Atomic<Int>(0)
+
+    func makeObserver(fileIndex: Int, folder: String) throws -> any CorpusObserver {
+        Self.made.add(1, ordering: .relaxed)
+        return Seen()
+    }
 
     func conclude(_ observers: [any CorpusObserver], folder: String) throws -> StageKind {
         var keep: [String: UInt64] = [:]
@@ -44,7 +50,7 @@ private struct DropIDPrefix: Filter {
     }
 }
 
-@Suite("Corpus steps")
+@Suite("Corpus steps", .serialized)
 struct CorpusPassTests {
     static var registry: StepRegistry {
         var r = StepRegistry.builtin
@@ -106,6 +112,17 @@ struct CorpusPassTests {
         // x1 never reached the corpus step, so b1 is the first "shared words one".
         #expect(kept == ["a1", "b1"])
         #expect(!t.exists("out/.work"))
+    }
+
+    @Test("a completed task is skipped without a pre-pass; --force runs it again")
+    func rerunSkipsPrePass() throws {
+        let t = try TempFolder()
+        try corpus(t)
+        _ = try run(t, threads: 2)
+        let before = FirstOfText.made.load(ordering: .relaxed)
+        let again = try run(t, threads: 2)
+        #expect(again.skipped)
+        #expect(FirstOfText.made.load(ordering: .relaxed) == before)  // the suite is serialized
     }
 
     @Test("every task of a multi-task job reaches the same decisions")

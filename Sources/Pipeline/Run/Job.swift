@@ -46,9 +46,14 @@ public enum Job {
         if let select = resolved.select {
             files = try SelectionStep.run(select, recipe: resolved, files: files, options: options)
         }
-        // Corpus steps (dedup) read the inputs once each before the run.
-        let stages = try CorpusPass.resolve(steps, files: files, reader: resolved.reader, outputFolder: resolved.output.path,
-                                            options: options)
+        // Corpus steps (dedup) read the inputs once each before the run; not for a task completed before, which
+        // the runner skips without reading anything.
+        let taskDone = !options.force
+            && FileManager.default.fileExists(atPath: "\(resolved.output.path)/ranks/\(options.shard.fileStem).done")
+        let stages = taskDone
+            ? steps.compactMap(\.stage)
+            : try CorpusPass.resolve(steps, files: files, reader: resolved.reader, outputFolder: resolved.output.path,
+                                     options: options)
         return Runner(recipe: resolved, recipeFile: recipeFile, files: files, stages: stages, options: options,
                       tokenizer: tokenizer, pack: pack)
     }
