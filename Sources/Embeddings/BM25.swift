@@ -1,3 +1,4 @@
+import CorpusCore
 import Foundation
 
 /// Okapi BM25 over words, for lexical retrieval (`ptk search`) and BM25Chunk ordering.
@@ -79,13 +80,6 @@ public struct BM25Index: Sendable {
 
     /// Hashed words of a text (FNV-1a 64 of each word's UTF-8).
     public static func words(_ text: String) -> [UInt64] {
-        LexicalVectorizer.words(text).map { word in
-            var h: UInt64 = 0xcbf2_9ce4_8422_2325
-            for b in word {
-                h ^= UInt64(b)
-                h = h &* 0x100_0000_01b3
-            }
-            return h
-        }
+        LexicalVectorizer.words(text).map { word in word.withUnsafeBytes { StableHash.fnv1a64($0) } }
     }
 }

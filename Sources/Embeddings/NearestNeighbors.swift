@@ -88,12 +88,12 @@ public enum NearestNeighbors {
 
 /// The k best (score, id) pairs seen, sorted by score descending then id ascending. Insertion into a sorted
 /// array: k is small (10–50), and most offers lose against the current k-th at once.
-struct TopK: Sendable {
-    let k: Int
-    var scores: [Float] = []
-    var ids: [Int32] = []
+public struct TopK: Sendable {
+    public let k: Int
+    public private(set) var scores: [Float] = []
+    public private(set) var ids: [Int32] = []
 
-    init(k: Int) {
+    public init(k: Int) {
         self.k = k
         scores.reserveCapacity(k)
         ids.reserveCapacity(k)
@@ -103,7 +103,7 @@ struct TopK: Sendable {
         s > t || (s == t && i < j)
     }
 
-    mutating func offer(_ score: Float, _ id: Int32) {
+    public mutating func offer(_ score: Float, _ id: Int32) {
         guard k > 0 else { return }
         if scores.count == k {
             guard let lastScore = scores.last, let lastID = ids.last,

@@ -156,29 +156,17 @@ public struct RetrievalIndex {
     public func search(_ query: String, k: Int, encoder: SentenceEncoder? = nil) -> [Hit] {
         if let encoder, let vectors, let d = info.dimension {
             let q = encoder.embed([query], threads: 1)
-            var best = TopScores(k: k)
+            var best = TopK(k: k)
             for i in 0..<ids.count {
                 var s: Float = 0
                 for j in 0..<d { s += q[j] * vectors[i * d + j] }
-                best.offer(Double(s), i)
+                best.offer(s, Int32(i))
             }
-            return best.items.map { Hit(document: $0.1, id: ids[$0.1].id, url: ids[$0.1].url, score: $0.0) }
+            return zip(best.ids, best.scores).map { i, score in
+                Hit(document: Int(i), id: ids[Int(i)].id, url: ids[Int(i)].url, score: Double(score))
+            }
         }
         return bm25.search(query, k: k).map { Hit(document: $0.document, id: ids[$0.document].id, url: ids[$0.document].url,
                                                   score: $0.score) }
-    }
-}
-
-/// The k best (score, index) pairs, best first, ties to the smaller index.
-struct TopScores {
-    let k: Int
-    var items: [(Double, Int)] = []
-
-    mutating func offer(_ score: Double, _ index: Int) {
-        if items.count == k, let last = items.last, !(score > last.0 || (score == last.0 && index < last.1)) { return }
-        var at = items.count
-        while at > 0, score > items[at - 1].0 || (score == items[at - 1].0 && index < items[at - 1].1) { at -= 1 }
-        items.insert((score, index), at: at)
-        if items.count > k { items.removeLast() }
     }
 }
