@@ -185,7 +185,7 @@ public struct BertEncoder: Sendable {
                             let q = qkvBase + start * 3 * h + head * d
                             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, Int32(d), scale,
                                         q, Int32(3 * h), q + h, Int32(3 * h), 0, s, n)
-                            for r in 0..<length { softmax(s + r * length, count: length) }
+                            for r in 0..<length { VectorKernels.softmax(s + r * length, count: length) }
                             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, Int32(d), n, 1,
                                         s, n, q + 2 * h, Int32(3 * h), 0, cBase + start * h + head * d, Int32(h))
                         }
@@ -193,19 +193,6 @@ public struct BertEncoder: Sendable {
                 }
             }
         }
-    }
-
-    private func softmax(_ row: UnsafeMutablePointer<Float>, count: Int) {
-        var largest = -Float.infinity
-        for j in 0..<count where row[j] > largest { largest = row[j] }
-        var sum: Float = 0
-        for j in 0..<count {
-            let e = expf(row[j] - largest)
-            row[j] = e
-            sum += e
-        }
-        let inverse = 1 / sum
-        for j in 0..<count { row[j] *= inverse }
     }
 
     private func activate(_ values: inout [Float]) {
@@ -220,46 +207,19 @@ public struct BertEncoder: Sendable {
             }
         default:  // "gelu": the exact form with erf, as BERT's
             values.withUnsafeMutableBufferPointer { v in
-                for j in v.indices {
-                    let x = v[j]
-                    v[j] = 0.5 * x * (1 + Self.erf(x * 0.70710678118654752))
-                }
+                guard let base = v.baseAddress else { return }
+                VectorKernels.gelu(base, count: v.count)
             }
         }
     }
-
-    /// erf by Abramowitz & Stegun 7.1.26 (absolute error ≤ 1.5e-7, below Float's resolution near ±1): one expf
-    /// and a division instead of libm's erff, which took 12% of the encoder's time. `erfPrecise` is the oracle.
-    @inline(__always) static func erf(_ x: Float) -> Float {
-        let a = abs(x)
-        let t = 1 / (1 + 0.3275911 * a)
-        let poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
-        let y = 1 - poly * expf(-a * a)
-        return x < 0 ? -y : y
-    }
-
-    static func erfPrecise(_ x: Float) -> Float { erff(x) }
 
     private func layerNorm(_ x: inout [Float], rows: Int, weight: [Float], bias: [Float]) {
         let h = config.hidden, eps = config.layerNormEps
         weight.withUnsafeBufferPointer { w in
             bias.withUnsafeBufferPointer { b in
                 x.withUnsafeMutableBufferPointer { p in
-                    guard let base = p.baseAddress else { return }
-                    for r in 0..<rows {
-                        let v = base + r * h
-                        var mean: Float = 0
-                        for j in 0..<h { mean += v[j] }
-                        mean /= Float(h)
-                        var variance: Float = 0
-                        for j in 0..<h {
-                            let c = v[j] - mean
-                            variance += c * c
-                        }
-                        variance /= Float(h)
-                        let inverse = 1 / (variance + eps).squareRoot()
-                        for j in 0..<h { v[j] = (v[j] - mean) * inverse * w[j] + b[j] }
-                    }
+                    guard let base = p.baseAddress, let wb = w.baseAddress, let bb = b.baseAddress else { return }
+                    for r in 0..<rows { VectorKernels.layerNorm(base + r * h, count: h, weight: wb, bias: bb, eps: eps) }
                 }
             }
         }

@@ -175,16 +175,3 @@ struct SemanticOrderTests {
         #expect(meanAdjacent(order) > 5 * max(meanAdjacent(Array(0..<500)), 0.001))
     }
 }
-
-@Suite("Encoder kernels")
-struct EncoderKernelTests {
-    @Test("the fast erf stays within 1e-6 of libm's erff (A&S: 1.5e-7, plus Float rounding)")
-    func erfMatches() {
-        var worst: Float = 0
-        for i in -80_000...80_000 {
-            let x = Float(i) / 10_000
-            worst = max(worst, abs(BertEncoder.erf(x) - BertEncoder.erfPrecise(x)))
-        }
-        #expect(worst <= 1e-6)
-    }
-}
