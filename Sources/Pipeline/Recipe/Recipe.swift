@@ -149,13 +149,16 @@ public struct PackSpec: Sendable, Equatable {
     public var bestFitBufferTokens: Int
     /// MeCo conditioning, or nil.
     public var meco: MeCoOptions?
+    /// Write the windows in a seeded random order (the recipe's seed), every side file permuted alike.
+    public var shuffleWindows: Bool
 
     public static let defaultMaxShardBytes = 1 << 30
     public static let defaultBestFitBufferTokens = 1 << 24
 
     public init(strategy: PackStrategy, seqLen: Int, eos: String? = nil, bos: String? = nil, pad: String? = nil,
                 maxShardBytes: Int = PackSpec.defaultMaxShardBytes,
-                bestFitBufferTokens: Int = PackSpec.defaultBestFitBufferTokens, meco: MeCoOptions? = nil)
+                bestFitBufferTokens: Int = PackSpec.defaultBestFitBufferTokens, meco: MeCoOptions? = nil,
+                shuffleWindows: Bool = false)
     {
         self.strategy = strategy
         self.seqLen = seqLen
@@ -165,6 +168,7 @@ public struct PackSpec: Sendable, Equatable {
         self.maxShardBytes = maxShardBytes
         self.bestFitBufferTokens = bestFitBufferTokens
         self.meco = meco
+        self.shuffleWindows = shuffleWindows
     }
 
     /// The settings as canonical text: what the manifest's `recipe_sha256` hashes for `ptk pack`.
@@ -176,6 +180,8 @@ public struct PackSpec: Sendable, Equatable {
             parts += ["meco.template=\(meco.template)", "meco.variant=\(meco.variant.rawValue)",
                       "meco.cooldown_share=\(meco.cooldownShare)"]
         }
+        // Only when set, so that the hashes of earlier settings stay as they were.
+        if shuffleWindows { parts.append("shuffle_windows=true") }
         return parts.joined(separator: "\n")
     }
 }
@@ -482,7 +488,7 @@ public struct Recipe: Sendable, Equatable {
             maxShardBytes: try node.byteSize("max_shard_bytes", default: PackSpec.defaultMaxShardBytes, in: 1...),
             bestFitBufferTokens: try node.int("bestfit_buffer_tokens", default: PackSpec.defaultBestFitBufferTokens,
                                               in: 1...),
-            meco: meco)
+            meco: meco, shuffleWindows: try node.bool("shuffle_windows", default: false))
     }
 
     /// `steps:` is a sequence whose items are `name: {params}`, `name:` (no parameters) or a bare `name`.
