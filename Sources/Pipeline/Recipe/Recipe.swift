@@ -263,6 +263,49 @@ public struct SelectSpec: Sendable, Equatable {
     }
 }
 
+/// `order:`: semantic ordering of the cleaned documents, after the steps and before the output (README,
+/// "Ordering in recipes"): embeddings (`EmbedJob`), then `OrderJob`'s order, near duplicates to the rejects.
+public struct OrderSpec: Sendable, Equatable {
+    public enum Embeddings: Sendable, Equatable {
+        /// Hashed TF-IDF vectors of this dimension (no model).
+        case lexical(dimension: Int)
+        /// A sentence-transformers folder, run by the native encoder.
+        case model(path: String)
+    }
+
+    public var method: OrderOptions.Method
+    public var embeddings: Embeddings
+    public var k: Int
+    /// nil keeps near duplicates (`duplicate_threshold: 0`).
+    public var duplicateThreshold: Float?
+    public var maxChain: Int
+    public var minChain: Int
+    public var clusterSize: Int
+    public var leakageThreshold: Float
+    public var bufferDocuments: Int
+    /// Window length for cluster / bm25chunk; nil: `output.pack.seq_len`, else 2048.
+    public var windowTokens: Int?
+    public var location: RecipeLocation
+
+    public init(method: OrderOptions.Method = .iclm, embeddings: Embeddings = .lexical(dimension: 1024), k: Int = 20,
+                duplicateThreshold: Float? = 0.95, maxChain: Int = 21, minChain: Int = 3, clusterSize: Int = 64,
+                leakageThreshold: Float = 0.9, bufferDocuments: Int = 1024, windowTokens: Int? = nil,
+                location: RecipeLocation)
+    {
+        self.method = method
+        self.embeddings = embeddings
+        self.k = k
+        self.duplicateThreshold = duplicateThreshold
+        self.maxChain = maxChain
+        self.minChain = minChain
+        self.clusterSize = clusterSize
+        self.leakageThreshold = leakageThreshold
+        self.bufferDocuments = bufferDocuments
+        self.windowTokens = windowTokens
+        self.location = location
+    }
+}
+
 public struct Recipe: Sendable, Equatable {
     public var name: String?
     public var seed: UInt64
@@ -273,11 +316,14 @@ public struct Recipe: Sendable, Equatable {
     public var output: OutputSpec
     /// DSIR selection before the steps, or nil.
     public var select: SelectSpec?
+    /// Semantic ordering after the steps, or nil.
+    public var order: OrderSpec?
     /// SHA-256 (lowercase hex) of the recipe file's bytes.
     public var recipeHash: String
 
     public init(name: String? = nil, seed: UInt64 = 0, inputs: [InputSpec], reader: ReaderOptions = ReaderOptions(),
-                steps: [StepSpec] = [], output: OutputSpec, select: SelectSpec? = nil, recipeHash: String = "") {
+                steps: [StepSpec] = [], output: OutputSpec, select: SelectSpec? = nil, order: OrderSpec? = nil,
+                recipeHash: String = "") {
         self.name = name
         self.seed = seed
         self.inputs = inputs
@@ -285,11 +331,12 @@ public struct Recipe: Sendable, Equatable {
         self.steps = steps
         self.output = output
         self.select = select
+        self.order = order
         self.recipeHash = recipeHash
     }
 
     /// The top-level keys of a recipe.
-    public static let topLevelKeys = ["name", "seed", "inputs", "reader", "select", "steps", "output"]
+    public static let topLevelKeys = ["name", "seed", "inputs", "reader", "select", "steps", "order", "output"]
 
     /// Reads and parses the recipe at `path`; errors name `path` as the file.
     ///
@@ -327,6 +374,7 @@ public struct Recipe: Sendable, Equatable {
             if let tokenizer = select.tokenizer { select.tokenizer?.path = Self.join(folder, tokenizer.path) }
             copy.select = select
         }
+        if case let .model(path)? = copy.order?.embeddings { copy.order?.embeddings = .model(path: Self.join(folder, path)) }
         return copy
     }
 
@@ -355,14 +403,19 @@ public struct Recipe: Sendable, Equatable {
         let reader = try decodeReader(root.child("reader"))
         let select = try root.child("select").map { node throws(RecipeError) in try decodeSelect(node) }
         let steps = try decodeSteps(root)
+        let order = try root.child("order").map { node throws(RecipeError) in try decodeOrder(node) }
         let output = try decodeOutput(root.requireChild("output"))
         try root.finish()
+        if let order, let pack = output.pack, pack.strategy == .bestfit {
+            throw .invalidValue(at: order.location, message: "order: needs a pack strategy that keeps the order "
+                                + "(concat, docmask or pad); bestfit rearranges the documents")
+        }
         if let select, select.tokenizer == nil, output.tokenizer == nil, select.features == .tokens || select.tokens != nil {
             throw .invalidValue(at: select.location,
                                 message: "token features and token budgets need a tokenizer: select.tokenizer or output.tokenizer")
         }
         return Recipe(name: name, seed: seed, inputs: inputs, reader: reader, steps: steps, output: output,
-                      select: select)
+                      select: select, order: order)
     }
 
     private static func decodeInput(_ node: RecipeNode) throws(RecipeError) -> InputSpec {
@@ -465,6 +518,46 @@ public struct Recipe: Sendable, Equatable {
             features: try node.choice("features", default: SelectSpec.Features.words), tokenizer: tokenizer,
             minWords: try node.int("min_words", default: 100, in: 0...),
             shards: try node.int("shards", default: 1, in: 1...100_000), location: node.location)
+    }
+
+    private static func decodeOrder(_ node: RecipeNode) throws(RecipeError) -> OrderSpec {
+        let defaults = OrderSpec(location: node.location)
+        let kind = try node.string("embeddings")
+        let model = try node.string("model")
+        var embeddings: OrderSpec.Embeddings
+        if let model {
+            if let kind, kind != "model", let entry = node.entry(named: "embeddings") {
+                throw .invalidValue(at: node.place(of: entry),
+                                    message: "give 'embeddings: lexical' or 'model: FOLDER', not both")
+            }
+            if model.isEmpty, let entry = node.entry(named: "model") {
+                throw .invalidValue(at: node.place(of: entry), message: "the model folder is empty")
+            }
+            embeddings = .model(path: model)
+            if try node.contains("dimension"), let entry = node.entry(named: "dimension") {
+                throw .invalidValue(at: node.place(of: entry), message: "'dimension' is for lexical embeddings; "
+                                    + "a model has its own")
+            }
+        } else {
+            if let kind, kind != "lexical", let entry = node.entry(named: "embeddings") {
+                throw .invalidValue(at: node.place(of: entry),
+                                    message: "'\(kind)': embeddings are 'lexical', or give 'model: FOLDER'")
+            }
+            embeddings = .lexical(dimension: try node.int("dimension", default: 1024, in: 1...(1 << 20)))
+        }
+        let threshold = try node.double("duplicate_threshold", default: 0.95, in: 0...1)
+        return OrderSpec(
+            method: try node.choice("method", default: defaults.method), embeddings: embeddings,
+            k: try node.int("k", default: defaults.k, in: 1...100_000),
+            duplicateThreshold: threshold > 0 ? Float(threshold) : nil,
+            maxChain: try node.int("max_chain", default: defaults.maxChain, in: 1...),
+            minChain: try node.int("min_chain", default: defaults.minChain, in: 1...),
+            clusterSize: try node.int("cluster_size", default: defaults.clusterSize, in: 1...),
+            leakageThreshold: Float(try node.double("leakage_threshold", default: Double(defaults.leakageThreshold),
+                                                    in: 0...1)),
+            bufferDocuments: try node.int("buffer_documents", default: defaults.bufferDocuments, in: 1...),
+            windowTokens: try node.int("window_tokens", in: 1...(1 << 30)),
+            location: node.location)
     }
 
     private static func decodePack(_ node: RecipeNode) throws(RecipeError) -> PackSpec {
