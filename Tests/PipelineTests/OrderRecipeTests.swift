@@ -145,6 +145,33 @@ struct OrderRecipeTests {
         #expect(manifest.sets.train.shards.count > 1)
     }
 
+    @Test("a run that fails after ordering reuses the order on the re-run and writes what an uninterrupted run writes")
+    func interruptedRunReusesOrder() throws {
+        let pack = """
+              tokenizer: {path: toy/tokenizer.json}
+              pack: {strategy: concat, seq_len: 64, shuffle_windows: true}
+            """
+        let t = try TempFolder()
+        _ = try corpus(t)
+        try t.write("toy/tokenizer.json", toyTokenizerJSON(addedTokens: ["<|endoftext|>"]))
+        try t.write("out/train", "a file where the train folder goes")
+        #expect(throws: (any Error).self) { try runRecipe(recipe(order: true, output: pack), in: t) }
+        #expect(t.exists("out/order/complete") && !t.exists("out/ranks/rank-00000.done"))
+        let npy = try t.read("out/order/embeddings.npy")
+        // Were the order made again, the .npy would be rewritten: replace it to see that it is not.
+        try t.write("out/order/embeddings.npy", [UInt8](repeating: 0, count: 8))
+        try FileManager.default.removeItem(atPath: "\(t.path)/out/train")
+        try runRecipe(recipe(order: true, output: pack), in: t)
+        #expect(try t.read("out/order/embeddings.npy") == [UInt8](repeating: 0, count: 8), "the order was reused")
+
+        let fresh = try TempFolder()
+        _ = try corpus(fresh)
+        try fresh.write("toy/tokenizer.json", toyTokenizerJSON(addedTokens: ["<|endoftext|>"]))
+        try runRecipe(recipe(order: true, output: pack), in: fresh)
+        #expect(try t.read("out/manifest.json") == fresh.read("out/manifest.json"))
+        #expect(try fresh.read("out/order/embeddings.npy") == npy)
+    }
+
     @Test("recipe errors: an unknown key, bad embeddings, bestfit, several tasks")
     func recipeErrors() throws {
         let t = try TempFolder()
