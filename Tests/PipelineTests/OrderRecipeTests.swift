@@ -143,6 +143,14 @@ struct OrderRecipeTests {
         let report = ShardVerifier.verify(folder: folder)
         #expect(report.ok, "\(report.problems)")
         #expect(manifest.sets.train.shards.count > 1)
+        // Token ids without packing: the same documents in the same order.
+        let ids = try TempFolder()
+        _ = try corpus(ids)
+        try ids.write("toy/tokenizer.json", toyTokenizerJSON(addedTokens: ["<|endoftext|>"]))
+        let outcome = try runRecipe(recipe(order: true, output: "  tokenizer: {path: toy/tokenizer.json}\n"), in: ids)
+        #expect(try self.ids("\(ids.path)/out/data/rank-00000.jsonl") == expected)
+        #expect((outcome.manifest?.tokens ?? 0) > 0)
+        #expect(outcome.manifest.map { $0.ledger.written + $0.ledger.rejected == $0.ledger.read } == true)
     }
 
     @Test("a run that fails after ordering reuses the order on the re-run and writes what an uninterrupted run writes")
