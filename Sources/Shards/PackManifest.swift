@@ -157,6 +157,8 @@ public struct PackManifest: Codable, Sendable, Equatable {
     /// sha256 of the canonical pack settings (or the recipe).
     public var recipeSha256: String
     public var meco: MeCoSummary?
+    /// True when the windows were written in a seeded random order (`shuffle_windows`); absent otherwise.
+    public var shuffleWindows: Bool?
     public var documents: DocumentCounts
     public var ledger: LedgerCounts
     public var sets: Sets
@@ -167,7 +169,7 @@ public struct PackManifest: Codable, Sendable, Equatable {
                 dtype: TokenDType, vocabSize: Int, eosId: UInt32, bosId: UInt32?, padId: UInt32, seed: UInt64,
                 tokenizer: TokenizerInfo, recipeSha256: String, meco: MeCoSummary? = nil,
                 documents: DocumentCounts = DocumentCounts(), ledger: LedgerCounts = LedgerCounts(),
-                sets: Sets = Sets(), files: [FileEntry] = [], format: String = formatName)
+                sets: Sets = Sets(), files: [FileEntry] = [], format: String = formatName, shuffleWindows: Bool? = nil)
     {
         self.format = format
         self.tool = tool
@@ -184,6 +186,7 @@ public struct PackManifest: Codable, Sendable, Equatable {
         self.tokenizer = tokenizer
         self.recipeSha256 = recipeSha256
         self.meco = meco
+        self.shuffleWindows = shuffleWindows
         self.documents = documents
         self.ledger = ledger
         self.sets = sets
@@ -198,6 +201,7 @@ public struct PackManifest: Codable, Sendable, Equatable {
         case bosId = "bos_id"
         case padId = "pad_id"
         case recipeSha256 = "recipe_sha256"
+        case shuffleWindows = "shuffle_windows"
     }
 
     /// Encodes every key, `bos_id` and `meco` as null when absent (the synthesized encoder would leave them out).
@@ -218,6 +222,8 @@ public struct PackManifest: Codable, Sendable, Equatable {
         try c.encode(tokenizer, forKey: .tokenizer)
         try c.encode(recipeSha256, forKey: .recipeSha256)
         try c.encode(meco, forKey: .meco)
+        // Only when set: manifests of unshuffled folders keep their bytes.
+        if shuffleWindows == true { try c.encode(true, forKey: .shuffleWindows) }
         try c.encode(documents, forKey: .documents)
         try c.encode(ledger, forKey: .ledger)
         try c.encode(sets, forKey: .sets)

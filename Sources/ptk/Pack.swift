@@ -73,7 +73,10 @@ struct Pack: ParsableCommand {
     @Option(help: "Dotted path of the url field.")
     var urlField = "url"
 
-    @Option(help: "Seed of the cooldown draw.")
+    @Flag(help: "Write the windows in a seeded random order (--seed); loss masks and boundaries are permuted alike.")
+    var shuffleWindows = false
+
+    @Option(help: "Seed of the cooldown draw and of --shuffle-windows.")
     var seed: UInt64 = 0
 
     @Option(help: "Worker threads (default: all cores).")
@@ -100,7 +103,8 @@ struct Pack: ParsableCommand {
                 strategy: strategy, seqLen: seqLen, eos: eos, bos: bos, pad: pad,
                 maxShardBytes: RecipeNode.parseByteSize(maxShardBytes) ?? PackSpec.defaultMaxShardBytes,
                 bestFitBufferTokens: bestfitBufferTokens,
-                meco: meco ? MeCoOptions(template: mecoTemplate, variant: mecoVariant, cooldownShare: cooldownShare) : nil)
+                meco: meco ? MeCoOptions(template: mecoTemplate, variant: mecoVariant, cooldownShare: cooldownShare) : nil,
+                shuffleWindows: shuffleWindows)
             let location = RecipeLocation(file: "<ptk pack>", path: "output.tokenizer", line: 1, column: 1)
             let inputs = input.map {
                 InputSpec(path: $0, format: .auto, textField: FieldPath(parsing: textField),

@@ -192,3 +192,33 @@ struct PackInterruptedTests {
         #expect(a != nil && a == fm.contents(atPath: "\(scratch.path)/fresh/manifest.json"))
     }
 }
+
+@Suite("ptk pack --shuffle-windows")
+struct PackShuffleCLITests {
+    @Test("--shuffle-windows --seed: verify passes, the manifest says so, the same seed gives the same bytes")
+    func shuffleWindows() throws {
+        let scratch = try Scratch()
+        try scratch.write("byte/tokenizer.json", ShardsCLITests.byteTokenizerJSON())
+        let lines = (0..<300).map { i in "{\"id\": \"d\(i)\", \"text\": \"document \(i) with a few words\"}" }
+        try scratch.write("docs.jsonl", lines.joined(separator: "\n") + "\n")
+        func pack(_ output: String, _ extra: [String]) throws -> [UInt8] {
+            let run = try PTK.run(["pack", "--tokenizer", "byte/tokenizer.json", "--eos", "|", "--input", "docs.jsonl",
+                                   "--output", output, "--seq-len", "32", "--strategy", "concat",
+                                   "--max-shard-bytes", "1KiB"] + extra, in: scratch.path)
+            #expect(run.status == 0, "\(run.stderr)")
+            let verify = try PTK.run(["verify", output], in: scratch.path)
+            #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+            return Array(try Data(contentsOf: URL(fileURLWithPath: "\(scratch.path)/\(output)/manifest.json")))
+        }
+        let plain = try pack("plain", [])
+        let a = try pack("a", ["--shuffle-windows", "--seed", "5"])
+        let b = try pack("b", ["--shuffle-windows", "--seed", "5", "--threads", "1"])
+        let c = try pack("c", ["--shuffle-windows", "--seed", "6"])
+        #expect(a == b, "the same seed, the same bytes")
+        #expect(String(decoding: a, as: UTF8.self).contains("\"shuffle_windows\" : true"))
+        #expect(!String(decoding: plain, as: UTF8.self).contains("shuffle_windows"))
+        let bin = "train/rank-00000-00000.bin"
+        let first = { (folder: String) in try Data(contentsOf: URL(fileURLWithPath: "\(scratch.path)/\(folder)/\(bin)")) }
+        #expect(try first("plain") != first("a") && first("a") != first("c"), "another order")
+    }
+}

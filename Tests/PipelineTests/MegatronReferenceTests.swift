@@ -64,7 +64,8 @@ private enum AnyEncodable: Encodable, ExpressibleByStringLiteral, ExpressibleByI
 struct MegatronReferenceTests {
     @Test("IndexedDataset reads back the reference tokenizer's ids, in the documented order",
           arguments: [("concat", "qwen"), ("docmask", "llama"), ("bestfit", "qwen"), ("pad", "minilm"),
-                      ("bestfit-meco", "llama"), ("concat", "minilm")])
+                      ("bestfit-meco", "llama"), ("concat", "minilm"), ("concat-shuffle", "qwen"),
+                      ("docmask-shuffle", "minilm")])
     func megatronReadsOurShards(strategy: String, model: String) throws {
         guard let fixtures = packFixtures else {
             Issue.record("reference venv missing: run ./scripts/test.sh")
@@ -91,6 +92,8 @@ struct MegatronReferenceTests {
         try t.write("in/a.jsonl", lines[..<(lines.count / 2)].joined(separator: "\n") + "\n")
         try t.write("in/b.jsonl", lines[(lines.count / 2)...].joined(separator: "\n") + "\n")
         let meco = strategy.hasSuffix("-meco")
+        let shuffle = strategy.hasSuffix("-shuffle")
+        let base = strategy.split(separator: "-").first.map(String.init) ?? strategy
         let recipe = """
             seed: 3
             inputs:
@@ -100,10 +103,10 @@ struct MegatronReferenceTests {
               tokenizer:
                 path: \(tokenizer)
               pack:
-                strategy: \(meco ? "bestfit" : strategy)
+                strategy: \(base)
                 seq_len: 512
                 max_shard_bytes: 256KiB
-            \(meco ? "    bos: auto\n    meco: {cooldown_share: 0.2}\n" : "")
+            \(meco ? "    bos: auto\n    meco: {cooldown_share: 0.2}\n" : "")\(shuffle ? "    shuffle_windows: true\n" : "")
             """
         _ = try runRecipe(recipe, in: t, threads: 2)
         let folder = "\(t.path)/out"

@@ -116,6 +116,50 @@ struct PackRunTests {
         #expect(manifests[0] == manifests[1])
     }
 
+    @Test("shuffle_windows: the same windows in a seeded order, every part of a window together; same seed, same bytes")
+    func shuffleWindows() throws {
+        func run(seed: Int, shuffle: Bool, threads: Int = 2, meco: Bool = false) throws -> (TempFolder, PackManifest) {
+            let t = try TempFolder()
+            _ = try writePackCorpus(t)
+            let recipe = packRecipe(strategy: "concat", seqLen: 32, meco: meco,
+                                    extra: shuffle ? "    shuffle_windows: true\n" : "")
+                .replacingOccurrences(of: "seed: 11", with: "seed: \(seed)")
+            _ = try runRecipe(recipe, in: t, threads: threads)
+            return (t, try PackManifest.read(from: "\(t.path)/out"))
+        }
+        func key(_ w: PackedWindow) -> String { "\(w.tokens)|\(w.lossMask)|\(w.cuSeqlens)|\(w.segments)" }
+        func windows(_ t: TempFolder, set: String = "train") throws -> [String] {
+            try readWindows("\(t.path)/out", set: set).map(key)
+        }
+        let (plain, plainManifest) = try run(seed: 11, shuffle: false)
+        let (shuffled, manifest) = try run(seed: 11, shuffle: true)
+        let (again, _) = try run(seed: 11, shuffle: true, threads: 1)
+        let (other, _) = try run(seed: 12, shuffle: true)
+        let base = try windows(plain), a = try windows(shuffled), b = try windows(again), c = try windows(other)
+        #expect(base.count > 20 && plainManifest.sets.train.shards.count > 1)
+        #expect(a.sorted() == base.sorted() && c.sorted() == base.sorted(), "the same windows")
+        #expect(a != base && c != a, "in another order for each seed")
+        let bytesA = try shuffled.read("out/manifest.json"), bytesB = try again.read("out/manifest.json")
+        #expect(a == b && bytesA == bytesB, "the same seed, the same bytes, any thread count")
+        #expect(manifest.shuffleWindows == true && plainManifest.shuffleWindows == nil)
+        #expect(manifest.sets.train.windows == plainManifest.sets.train.windows)
+        #expect(manifest.sets.train.shards.map(\.windows) == plainManifest.sets.train.shards.map(\.windows))
+        #expect(manifest.sets.train.lossTokens == plainManifest.sets.train.lossTokens)
+        let plainText = String(decoding: try plain.read("out/manifest.json"), as: UTF8.self)
+        #expect(!plainText.contains("shuffle_windows"))
+        let report = ShardVerifier.verify(folder: "\(shuffled.path)/out")
+        #expect(report.ok, "\(report.problems)")
+
+        // Both sets shuffled with MeCo's cooldown set.
+        let (mecoPlain, _) = try run(seed: 11, shuffle: false, meco: true)
+        let (mecoShuffled, _) = try run(seed: 11, shuffle: true, meco: true)
+        for set in ["train", "cooldown"] {
+            let x = try windows(mecoPlain, set: set), y = try windows(mecoShuffled, set: set)
+            #expect(x.sorted() == y.sorted() && x != y, "\(set)")
+        }
+        #expect(ShardVerifier.verify(folder: "\(mecoShuffled.path)/out").ok)
+    }
+
     @Test("MeCo: masked URL prefix on train documents with a url that parses, none in the cooldown set")
     func meco() throws {
         let t = try TempFolder()

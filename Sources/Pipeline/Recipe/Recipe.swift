@@ -149,13 +149,16 @@ public struct PackSpec: Sendable, Equatable {
     public var bestFitBufferTokens: Int
     /// MeCo conditioning, or nil.
     public var meco: MeCoOptions?
+    /// Write the windows in a seeded random order (the recipe's seed), every side file permuted alike.
+    public var shuffleWindows: Bool
 
     public static let defaultMaxShardBytes = 1 << 30
     public static let defaultBestFitBufferTokens = 1 << 24
 
     public init(strategy: PackStrategy, seqLen: Int, eos: String? = nil, bos: String? = nil, pad: String? = nil,
                 maxShardBytes: Int = PackSpec.defaultMaxShardBytes,
-                bestFitBufferTokens: Int = PackSpec.defaultBestFitBufferTokens, meco: MeCoOptions? = nil)
+                bestFitBufferTokens: Int = PackSpec.defaultBestFitBufferTokens, meco: MeCoOptions? = nil,
+                shuffleWindows: Bool = false)
     {
         self.strategy = strategy
         self.seqLen = seqLen
@@ -165,6 +168,7 @@ public struct PackSpec: Sendable, Equatable {
         self.maxShardBytes = maxShardBytes
         self.bestFitBufferTokens = bestFitBufferTokens
         self.meco = meco
+        self.shuffleWindows = shuffleWindows
     }
 
     /// The settings as canonical text: what the manifest's `recipe_sha256` hashes for `ptk pack`.
@@ -176,6 +180,8 @@ public struct PackSpec: Sendable, Equatable {
             parts += ["meco.template=\(meco.template)", "meco.variant=\(meco.variant.rawValue)",
                       "meco.cooldown_share=\(meco.cooldownShare)"]
         }
+        // Only when set, so that the hashes of earlier settings stay as they were.
+        if shuffleWindows { parts.append("shuffle_windows=true") }
         return parts.joined(separator: "\n")
     }
 }
@@ -257,6 +263,49 @@ public struct SelectSpec: Sendable, Equatable {
     }
 }
 
+/// `order:`: semantic ordering of the cleaned documents, after the steps and before the output (README,
+/// "Ordering in recipes"): embeddings (`EmbedJob`), then `OrderJob`'s order, near duplicates to the rejects.
+public struct OrderSpec: Sendable, Equatable {
+    public enum Embeddings: Sendable, Equatable {
+        /// Hashed TF-IDF vectors of this dimension (no model).
+        case lexical(dimension: Int)
+        /// A sentence-transformers folder, run by the native encoder.
+        case model(path: String)
+    }
+
+    public var method: OrderOptions.Method
+    public var embeddings: Embeddings
+    public var k: Int
+    /// nil keeps near duplicates (`duplicate_threshold: 0`).
+    public var duplicateThreshold: Float?
+    public var maxChain: Int
+    public var minChain: Int
+    public var clusterSize: Int
+    public var leakageThreshold: Float
+    public var bufferDocuments: Int
+    /// Window length for cluster / bm25chunk; nil: `output.pack.seq_len`, else 2048.
+    public var windowTokens: Int?
+    public var location: RecipeLocation
+
+    public init(method: OrderOptions.Method = .iclm, embeddings: Embeddings = .lexical(dimension: 1024), k: Int = 20,
+                duplicateThreshold: Float? = 0.95, maxChain: Int = 21, minChain: Int = 3, clusterSize: Int = 64,
+                leakageThreshold: Float = 0.9, bufferDocuments: Int = 1024, windowTokens: Int? = nil,
+                location: RecipeLocation)
+    {
+        self.method = method
+        self.embeddings = embeddings
+        self.k = k
+        self.duplicateThreshold = duplicateThreshold
+        self.maxChain = maxChain
+        self.minChain = minChain
+        self.clusterSize = clusterSize
+        self.leakageThreshold = leakageThreshold
+        self.bufferDocuments = bufferDocuments
+        self.windowTokens = windowTokens
+        self.location = location
+    }
+}
+
 public struct Recipe: Sendable, Equatable {
     public var name: String?
     public var seed: UInt64
@@ -267,11 +316,14 @@ public struct Recipe: Sendable, Equatable {
     public var output: OutputSpec
     /// DSIR selection before the steps, or nil.
     public var select: SelectSpec?
+    /// Semantic ordering after the steps, or nil.
+    public var order: OrderSpec?
     /// SHA-256 (lowercase hex) of the recipe file's bytes.
     public var recipeHash: String
 
     public init(name: String? = nil, seed: UInt64 = 0, inputs: [InputSpec], reader: ReaderOptions = ReaderOptions(),
-                steps: [StepSpec] = [], output: OutputSpec, select: SelectSpec? = nil, recipeHash: String = "") {
+                steps: [StepSpec] = [], output: OutputSpec, select: SelectSpec? = nil, order: OrderSpec? = nil,
+                recipeHash: String = "") {
         self.name = name
         self.seed = seed
         self.inputs = inputs
@@ -279,11 +331,12 @@ public struct Recipe: Sendable, Equatable {
         self.steps = steps
         self.output = output
         self.select = select
+        self.order = order
         self.recipeHash = recipeHash
     }
 
     /// The top-level keys of a recipe.
-    public static let topLevelKeys = ["name", "seed", "inputs", "reader", "select", "steps", "output"]
+    public static let topLevelKeys = ["name", "seed", "inputs", "reader", "select", "steps", "order", "output"]
 
     /// Reads and parses the recipe at `path`; errors name `path` as the file.
     ///
@@ -321,6 +374,7 @@ public struct Recipe: Sendable, Equatable {
             if let tokenizer = select.tokenizer { select.tokenizer?.path = Self.join(folder, tokenizer.path) }
             copy.select = select
         }
+        if case let .model(path)? = copy.order?.embeddings { copy.order?.embeddings = .model(path: Self.join(folder, path)) }
         return copy
     }
 
@@ -349,14 +403,19 @@ public struct Recipe: Sendable, Equatable {
         let reader = try decodeReader(root.child("reader"))
         let select = try root.child("select").map { node throws(RecipeError) in try decodeSelect(node) }
         let steps = try decodeSteps(root)
+        let order = try root.child("order").map { node throws(RecipeError) in try decodeOrder(node) }
         let output = try decodeOutput(root.requireChild("output"))
         try root.finish()
+        if let order, let pack = output.pack, pack.strategy == .bestfit {
+            throw .invalidValue(at: order.location, message: "order: needs a pack strategy that keeps the order "
+                                + "(concat, docmask or pad); bestfit rearranges the documents")
+        }
         if let select, select.tokenizer == nil, output.tokenizer == nil, select.features == .tokens || select.tokens != nil {
             throw .invalidValue(at: select.location,
                                 message: "token features and token budgets need a tokenizer: select.tokenizer or output.tokenizer")
         }
         return Recipe(name: name, seed: seed, inputs: inputs, reader: reader, steps: steps, output: output,
-                      select: select)
+                      select: select, order: order)
     }
 
     private static func decodeInput(_ node: RecipeNode) throws(RecipeError) -> InputSpec {
@@ -461,6 +520,46 @@ public struct Recipe: Sendable, Equatable {
             shards: try node.int("shards", default: 1, in: 1...100_000), location: node.location)
     }
 
+    private static func decodeOrder(_ node: RecipeNode) throws(RecipeError) -> OrderSpec {
+        let defaults = OrderSpec(location: node.location)
+        let kind = try node.string("embeddings")
+        let model = try node.string("model")
+        var embeddings: OrderSpec.Embeddings
+        if let model {
+            if let kind, kind != "model", let entry = node.entry(named: "embeddings") {
+                throw .invalidValue(at: node.place(of: entry),
+                                    message: "give 'embeddings: lexical' or 'model: FOLDER', not both")
+            }
+            if model.isEmpty, let entry = node.entry(named: "model") {
+                throw .invalidValue(at: node.place(of: entry), message: "the model folder is empty")
+            }
+            embeddings = .model(path: model)
+            if try node.contains("dimension"), let entry = node.entry(named: "dimension") {
+                throw .invalidValue(at: node.place(of: entry), message: "'dimension' is for lexical embeddings; "
+                                    + "a model has its own")
+            }
+        } else {
+            if let kind, kind != "lexical", let entry = node.entry(named: "embeddings") {
+                throw .invalidValue(at: node.place(of: entry),
+                                    message: "'\(kind)': embeddings are 'lexical', or give 'model: FOLDER'")
+            }
+            embeddings = .lexical(dimension: try node.int("dimension", default: 1024, in: 1...(1 << 20)))
+        }
+        let threshold = try node.double("duplicate_threshold", default: 0.95, in: 0...1)
+        return OrderSpec(
+            method: try node.choice("method", default: defaults.method), embeddings: embeddings,
+            k: try node.int("k", default: defaults.k, in: 1...100_000),
+            duplicateThreshold: threshold > 0 ? Float(threshold) : nil,
+            maxChain: try node.int("max_chain", default: defaults.maxChain, in: 1...),
+            minChain: try node.int("min_chain", default: defaults.minChain, in: 1...),
+            clusterSize: try node.int("cluster_size", default: defaults.clusterSize, in: 1...),
+            leakageThreshold: Float(try node.double("leakage_threshold", default: Double(defaults.leakageThreshold),
+                                                    in: 0...1)),
+            bufferDocuments: try node.int("buffer_documents", default: defaults.bufferDocuments, in: 1...),
+            windowTokens: try node.int("window_tokens", in: 1...(1 << 30)),
+            location: node.location)
+    }
+
     private static func decodePack(_ node: RecipeNode) throws(RecipeError) -> PackSpec {
         guard let strategy = try node.choice("strategy", as: PackStrategy.self) else {
             throw node.missingError("strategy")
@@ -482,7 +581,7 @@ public struct Recipe: Sendable, Equatable {
             maxShardBytes: try node.byteSize("max_shard_bytes", default: PackSpec.defaultMaxShardBytes, in: 1...),
             bestFitBufferTokens: try node.int("bestfit_buffer_tokens", default: PackSpec.defaultBestFitBufferTokens,
                                               in: 1...),
-            meco: meco)
+            meco: meco, shuffleWindows: try node.bool("shuffle_windows", default: false))
     }
 
     /// `steps:` is a sequence whose items are `name: {params}`, `name:` (no parameters) or a bare `name`.

@@ -25,6 +25,12 @@ public enum Job {
         let steps = try RecipeContext.$seed.withValue(recipe.seed) { try registry.build(recipe.steps) }
         var files = try InputResolver(baseFolder: folder).resolve(recipe.inputs)
         let resolved = recipe.resolvingPaths(relativeTo: folder)
+        if let order = resolved.order, options.shard.worldSize > 1 {
+            throw RecipeError.invalidValue(
+                at: order.location,
+                message: "order: needs every cleaned document at once, and this job has \(options.shard.worldSize) "
+                    + "tasks: run it as one task (no --tasks), or order each task's output with ptk embed and ptk order")
+        }
         var tokenizer: (any TokenEncoder)?
         var pack: PackContext?
         if let spec = resolved.output.tokenizer {

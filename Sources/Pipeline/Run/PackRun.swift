@@ -182,6 +182,11 @@ extension Runner {
     /// Reads the parts in input order, numbers the documents, packs them per set and writes the shards into
     /// the work folder; then moves them into `train/` and `cooldown/` (stale files of this task first removed).
     func packParts(_ indices: [Int], context: PackContext) throws -> RankPackReport {
+        try packParts(paths: indices.map { partStem($0) + ".data" }, context: context)
+    }
+
+    /// As `packParts(_:context:)`, from the part files at `paths` (in order).
+    func packParts(paths: [String], context: PackContext) throws -> RankPackReport {
         let spec = context.spec
         let pad = context.preparer.tokens.pad
         var packers: [any Packer] = [
@@ -211,8 +216,8 @@ extension Runner {
                                     files: [])
         var ordinal: Int64 = 0
         do {
-            for index in indices {
-                var reader = try PackPartReader(path: partStem(index) + ".data")
+            for path in paths {
+                var reader = try PackPartReader(path: path)
                 while let document = try reader.next() {
                     let set = document.cooldown ? 1 : 0
                     switch document.meco {
@@ -262,15 +267,34 @@ extension Runner {
         report.train = packers[0].stats
         report.cooldown = packers[1].stats
 
+        // Shuffle: the windows copied in a seeded order into a second folder, each window whole.
+        var builtFolders = sets.map { "\(shardRoot)/\($0)" }
+        if spec.shuffleWindows {
+            for set in 0..<2 where writers[set] != nil {
+                let shards = set == 0 ? report.trainShards : report.cooldownShards
+                let windows = shards.reduce(0) { $0 + $1.windows }
+                let order = WindowShuffle.permutation(count: windows, seed: recipe.seed,
+                                                      stream: "pack/shuffle_windows/\(sets[set])/\(stem)")
+                let target = "\(shardRoot)/shuffled/\(sets[set])"
+                let shuffled = try ShardSetWriter(folder: target, stem: stem, seqLen: spec.seqLen, dtype: context.dtype,
+                                                  maxShardBytes: Int64(spec.maxShardBytes))
+                let summaries = try WindowShuffle.copy(folder: builtFolders[set], shards: shards, seqLen: spec.seqLen,
+                                                       order: order, to: shuffled)
+                if set == 0 { report.trainShards = summaries } else { report.cooldownShards = summaries }
+                try? FileManager.default.removeItem(atPath: builtFolders[set])
+                builtFolders[set] = target
+            }
+        }
+
         // Publish: remove this task's stale shards, move the new ones in, checksum them.
         let fm = FileManager.default
         var entries: [FileEntry] = []
-        for set in sets {
+        for (setIndex, set) in sets.enumerated() {
             let finalFolder = "\(outputFolder)/\(set)"
             for name in (try? fm.contentsOfDirectory(atPath: finalFolder)) ?? [] where name.hasPrefix(stem + "-") {
                 try fm.removeItem(atPath: "\(finalFolder)/\(name)")
             }
-            let built = "\(shardRoot)/\(set)"
+            let built = builtFolders[setIndex]
             guard let names = try? fm.contentsOfDirectory(atPath: built), !names.isEmpty else { continue }
             try fm.createDirectory(atPath: finalFolder, withIntermediateDirectories: true)
             for name in names.sorted() {
@@ -331,6 +355,6 @@ extension Runner {
             ledger: ledger,
             sets: .init(train: .init(shards: trainShards, textTokens: train.documentTokens),
                         cooldown: .init(shards: cooldownShards, textTokens: cooldown.documentTokens)),
-            files: files.sorted { $0.path < $1.path })
+            files: files.sorted { $0.path < $1.path }, shuffleWindows: spec.shuffleWindows ? true : nil)
     }
 }

@@ -79,6 +79,8 @@ public struct Runner: Sendable {
         public var output: OutputSpec
         /// The url fields of the inputs, as written (`url`, `meta.url`), for the pack manifest.
         public var urlFields: [String]
+        /// Semantic ordering after the steps (`order:`), or nil.
+        public var order: OrderSpec?
 
         public init(_ recipe: Recipe) {
             urlFields = recipe.inputs.map { $0.urlField.components.joined(separator: ".") }
@@ -87,6 +89,7 @@ public struct Runner: Sendable {
             recipeHash = recipe.recipeHash
             reader = recipe.reader
             output = recipe.output
+            order = recipe.order
         }
     }
 
@@ -161,7 +164,16 @@ public struct Runner: Sendable {
 
         var outputs: [OutputEntry]
         var packReport: RankPackReport?
-        if let pack {
+        var ordered: OrderPhaseResult?
+        if let order = recipe.order {
+            let phase = try runOrderPhase(order, indices: units.map(\.index))
+            outputs = phase.outputs
+            if let packed = phase.packReport {
+                packReport = packed
+                try OutputFile.atomicWrite(path: packReportPath, contents: try encodePackReport(packed))
+            }
+            ordered = phase
+        } else if let pack {
             outputs = try joinParts(units.map(\.index), suffixes: [(".rejects", rejectsPath)])
             let packed = try packParts(units.map(\.index), context: pack)
             outputs += packed.files
@@ -171,9 +183,11 @@ public struct Runner: Sendable {
             outputs = try joinParts(units.map(\.index), suffixes: [(".data", dataPath), (".rejects", rejectsPath)])
         }
         var stageNames = stages.map { ($0.name, $0.kindName) }
+        if recipe.order != nil { stageNames.append(("order", Self.orderKind)) }
         if pack != nil { stageNames.append(("pack", "packer")) }
-        let report = RankReport(rank: shard, recipeSha256: recipe.recipeHash, stageNames: stageNames, units: reports,
+        var report = RankReport(rank: shard, recipeSha256: recipe.recipeHash, stageNames: stageNames, units: reports,
                                 outputs: outputs)
+        ordered?.apply(to: &report)
         do {
             try report.ledger.check()
             try checkStageChain(report.stages, written: report.ledger.written)
@@ -245,12 +259,17 @@ public struct Runner: Sendable {
     func process(_ file: InputFile, partStem: String, progress: Progress) throws -> UnitReport {
         var data: any DocumentSink
         var packPart: PackPartWriter?
+        // With `order:`, the parts hold the cleaned documents as JSON lines; the order phase writes the output.
+        let pack = recipe.order == nil ? self.pack : nil
+        let tokenizer = recipe.order == nil ? self.tokenizer : nil
         if pack != nil {
             data = NoSink()
             packPart = try PackPartWriter(path: partStem + ".data")
         } else if let tokenizer {
             data = try TokenIDsSink(path: partStem + ".data", compression: recipe.output.format.compression,
                                     level: recipe.output.compressionLevel, encoding: tokenizer)
+        } else if recipe.order != nil {
+            data = try JSONLSink(path: partStem + ".data", compression: Compression.none, level: nil)
         } else {
             data = try JSONLSink(path: partStem + ".data", compression: recipe.output.format.compression,
                                  level: recipe.output.compressionLevel)
