@@ -51,13 +51,13 @@ public enum KMeans {
     }
 
     /// The most similar of `clusters` centroids for every row (ties to the smaller cluster): one sgemm per block
-    /// of 2,048 rows, blocks spread over the threads; memory 2,048 × clusters floats per thread.
+    /// of 2,048 rows (fewer above 2,048 clusters: 4M scores, 16 MB), blocks spread over the threads.
     public static func nearest(_ vectors: [Float], count: Int, dimension: Int, centroids: [Float], clusters c: Int,
                                threads: Int = 1) -> [Int32]
     {
         guard count > 0, c > 0 else { return [Int32](repeating: 0, count: max(0, count)) }
         openblas_set_num_threads(1)
-        let block = 2048
+        let block = c > 2048 ? max(256, (1 << 22) / c) : 2048
         let parts = orderedParallelMap(count: (count + block - 1) / block, threads: threads) { b -> [Int32] in
             let first = b * block, rows = min(block, count - first)
             var scores = [Float](repeating: 0, count: rows * c)
