@@ -4,7 +4,7 @@
 stdin: {"npy": path of [N, d] float32, "k": k, "threads": t, "nlist": L, "nprobe": P} → exact top-(k+1) with
 IndexFlatIP and approximate with IndexIVFFlat (inner product, trained on the vectors themselves), answering
 {"flat_seconds", "ivf_train_seconds", "ivf_search_seconds", "flat_ids": [[...]] (self removed, first k),
-"ivf_ids": [[...]], "versions"}.
+"ivf_ids": [[...]], "peak_rss_kb", "versions"}.
 """
 import json
 import sys
@@ -38,7 +38,10 @@ def main():
     start = time.perf_counter()
     _, ivf_ids = ivf.search(x, k + 1)
     ivf_seconds = time.perf_counter() - start
-    json.dump({"flat_seconds": flat_seconds, "ivf_train_seconds": train_seconds, "ivf_search_seconds": ivf_seconds,
+    import resource
+
+    peak_rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    json.dump({"peak_rss_kb": peak_rss_kb, "flat_seconds": flat_seconds, "ivf_train_seconds": train_seconds, "ivf_search_seconds": ivf_seconds,
                "flat_ids": strip(flat_ids), "ivf_ids": strip(ivf_ids), "versions": {"faiss": faiss.__version__}},
               sys.stdout)
 

@@ -72,6 +72,35 @@ struct SemanticJobTests {
         #expect(iclm > random + 0.2, "iclm \(iclm) vs random \(random)")
     }
 
+    @Test("--search ivf (auto beyond the exact limit): recall in the report; all lists probed gives the exact order")
+    func ivfSearch() throws {
+        let t = try TempFolder()
+        _ = try corpus(t)
+        try EmbedJob.run(EmbedOptions(model: .lexical(dimension: 256), input: "\(t.path)/docs.jsonl",
+                                      output: "\(t.path)/emb.npy", threads: 2), log: Log(quiet: true))
+        func order(_ search: OrderOptions.Search, nprobe: Int, name: String) throws -> OrderReport {
+            var options = OrderOptions(input: "\(t.path)/docs.jsonl", embeddings: "\(t.path)/emb.npy",
+                                       output: "\(t.path)/\(name).jsonl", k: 10, duplicateThreshold: 0.999, threads: 2,
+                                       reportPath: "\(t.path)/\(name).json", windowTokens: 100)
+            options.search = search
+            options.exactLimit = 100
+            options.nlist = 12
+            options.nprobe = nprobe
+            return try OrderJob.run(options, log: Log(quiet: true))
+        }
+        let exact = try order(.exact, nprobe: 12, name: "exact")
+        #expect(exact.search == "exact" && exact.recall == nil)
+        let all = try order(.auto, nprobe: 12, name: "all")
+        #expect(all.search == "ivf" && all.nlist == 12 && all.nprobe == 12 && all.recall == 1 && all.recallQueries == 200)
+        #expect(try t.read("all.jsonl") == t.read("exact.jsonl"))
+        let some = try order(.ivf, nprobe: 3, name: "some")
+        let recall = try #require(some.recall)
+        #expect(recall > 0.5 && recall <= 1)
+        #expect(some.written + some.rejected == some.read)
+        let written = try JSONDecoder().decode(OrderReport.self, from: Data(contentsOf: URL(fileURLWithPath: "\(t.path)/some.json")))
+        #expect(written.search == "ivf" && written.recall == some.recall && written.nprobe == 3)
+    }
+
     @Test("cluster and bm25chunk orders: every kept document once, windows more similar than random",
           arguments: [OrderOptions.Method.cluster, .bm25chunk, .iclmCapped])
     func otherOrders(method: OrderOptions.Method) throws {

@@ -8,7 +8,8 @@ import Tokenization
 /// one vector per document (`ptk embed`, or any .npy whose rows follow the readable documents of the input).
 ///
 /// 1. The records are read once; each is copied to a scratch file (memory: 16 bytes of offsets per document).
-/// 2. Exact kNN by inner product (`NearestNeighbors.exact`).
+/// 2. kNN by inner product: exact (`NearestNeighbors.exact`) up to `exactLimit` documents, an IVF index beyond
+///    (`IVFIndex`: `nlist` lists, `nprobe` probed), its recall@k against exact measured on a sample of documents.
 /// 3. Near duplicates (cosine ≥ threshold with an earlier kept document) go to the rejects file
 ///    (`stage: order`, `reason: near_duplicate`, the kept document named in the detail).
 /// 4. The order: the ICLM path (`iclm`, the paper's; `iclm-capped`, chains of at most 21 with short chains
@@ -47,6 +48,15 @@ public struct OrderOptions: Sendable {
     public var leakageThreshold: Float = 0.9
     /// `bm25chunk`: documents in the buffer the BM25 matches are drawn from.
     public var bufferDocuments: Int = 1024
+    /// How neighbours are found: exact, IVF, or auto (exact up to `exactLimit` documents, IVF beyond).
+    public enum Search: String, Sendable, CaseIterable { case exact, ivf, auto }
+    public var search: Search = .auto
+    public var exactLimit: Int = 1_000_000
+    /// IVF lists (nil: 4√N) and lists probed per document.
+    public var nlist: Int?
+    public var nprobe: Int = 32
+    /// IVF: documents whose exact neighbours are computed to measure the recall.
+    public var recallSample: Int = 1000
 
     public init(input: String, fields: DocumentFields = DocumentFields(), embeddings: String, output: String,
                 method: Method = .iclm, k: Int = 20, duplicateThreshold: Float? = 0.95, maxChain: Int = 21,
@@ -88,6 +98,13 @@ public struct OrderReport: Codable, Sendable {
     public var seconds: Double
     public var windowTokens: Int
     public var similarity: [WindowSimilarity]
+    /// exact or ivf.
+    public var search: String = "exact"
+    public var nlist: Int?
+    public var nprobe: Int?
+    /// IVF: recall@k against exact neighbours on `recallQueries` sampled documents.
+    public var recall: Double?
+    public var recallQueries: Int?
 }
 
 public enum OrderError: Error, CustomStringConvertible {
@@ -147,8 +164,25 @@ public enum OrderJob {
         let count = ids.count
         guard rows == count else { throw OrderError.rowCount(embeddings: options.embeddings, rows: rows, documents: count) }
 
-        let graph = NearestNeighbors.exact(vectors, count: count, dimension: dimension, k: min(options.k, max(count - 1, 0)),
-                                           threads: options.threads)
+        let k = min(options.k, max(count - 1, 0))
+        let graph: NeighborGraph
+        var ivf: (nlist: Int, nprobe: Int, recall: Double, queries: Int)?
+        if options.search == .ivf || (options.search == .auto && count > options.exactLimit) {
+            let searchStarted = Date()
+            let index = IVFIndex(vectors, count: count, dimension: dimension, nlist: options.nlist, seed: options.seed,
+                                 threads: options.threads)
+            let probes = max(1, min(options.nprobe, index.nlist))
+            graph = index.searchSelf(k: k, nprobe: probes, threads: options.threads)
+            let searchSeconds = Date().timeIntervalSince(searchStarted)
+            let queries = min(max(1, options.recallSample), count)
+            let recall = NearestNeighbors.recall(graph, vectors: vectors, count: count, dimension: dimension,
+                                                 sample: queries, seed: options.seed, threads: options.threads)
+            ivf = (index.nlist, probes, recall, queries)
+            log.info(String(format: "IVF kNN (nlist %d, nprobe %d) in %.1f s; recall@%d %.4f against exact on %d sampled documents",
+                            index.nlist, probes, searchSeconds, k, recall, queries))
+        } else {
+            graph = NearestNeighbors.exact(vectors, count: count, dimension: dimension, k: k, threads: options.threads)
+        }
         var excluded = [Bool](repeating: false, count: count)
         var keptFor: [Int: Int] = [:]
         if let threshold = options.duplicateThreshold {
@@ -229,10 +263,17 @@ public enum OrderJob {
                                                    windowTokens: options.windowTokens))
             }
         }
-        let report = OrderReport(read: ledger.read, written: ledger.written, rejected: ledger.rejected,
+        var report = OrderReport(read: ledger.read, written: ledger.written, rejected: ledger.rejected,
                                  nearDuplicates: keptFor.count, method: options.method.rawValue, k: graph.k,
                                  chains: chains, seconds: Date().timeIntervalSince(started),
                                  windowTokens: options.windowTokens, similarity: similarity)
+        if let ivf {
+            report.search = "ivf"
+            report.nlist = ivf.nlist
+            report.nprobe = ivf.nprobe
+            report.recall = ivf.recall
+            report.recallQueries = ivf.queries
+        }
         if let path = options.reportPath {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
