@@ -206,52 +206,6 @@ extension NearestNeighbors {
                  seed: seed, threads: threads).searchSelf(k: k, nprobe: nprobe, threads: threads)
     }
 
-    /// Exact top-k (self excluded) of the given rows only, against all rows: graph row i is `rows[i]`. Blocked
-    /// sgemm as in `exact`; memory queryBlock × (d + baseBlock) floats per thread.
-    public static func exact(rows: [Int], of vectors: [Float], count: Int, dimension d: Int, k: Int, threads: Int = 1,
-                             queryBlock: Int = 512, baseBlock: Int = 4096) -> NeighborGraph
-    {
-        let block = max(1, queryBlock), baseBlock = max(1, baseBlock), k = max(0, k)
-        openblas_set_num_threads(1)
-        let parts = orderedParallelMap(count: (rows.count + block - 1) / block, threads: threads)
-        { b -> (ids: [Int32], scores: [Float]) in
-            let queries = rows[(b * block)..<min(rows.count, (b + 1) * block)]
-            let m = queries.count
-            var gathered = [Float]()
-            gathered.reserveCapacity(m * d)
-            for q in queries { gathered += vectors[q * d..<(q + 1) * d] }
-            var best = [TopK](repeating: TopK(k: k), count: m)
-            var scratch = [Float](repeating: 0, count: m * baseBlock)
-            vectors.withUnsafeBufferPointer { v in
-                guard let base = v.baseAddress, k > 0 else { return }
-                var start = 0
-                while start < count {
-                    let columns = min(baseBlock, count - start)
-                    gathered.withUnsafeBufferPointer { g in
-                        scratch.withUnsafeMutableBufferPointer { s in
-                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(columns), Int32(d), 1,
-                                        g.baseAddress, Int32(d), base + start * d, Int32(d), 0, s.baseAddress,
-                                        Int32(columns))
-                        }
-                    }
-                    for (t, query) in queries.enumerated() {
-                        for c in 0..<columns where start + c != query {
-                            best[t].offer(scratch[t * columns + c], Int32(start + c))
-                        }
-                    }
-                    start += columns
-                }
-            }
-            var ids: [Int32] = [], scores: [Float] = []
-            for list in best {
-                ids += list.ids + [Int32](repeating: -1, count: k - list.ids.count)
-                scores += list.scores + [Float](repeating: -.infinity, count: k - list.scores.count)
-            }
-            return (ids, scores)
-        }
-        return NeighborGraph(count: rows.count, k: k, neighbors: parts.flatMap(\.ids), scores: parts.flatMap(\.scores))
-    }
-
     /// Recall@k of `graph` (a top-k of every row, e.g. from `ivf`) against the exact top-k on a seeded sample of
     /// `sample` rows: the share of the exact neighbours found, where a neighbour scoring at least the exact k-th
     /// score (less `tolerance`) counts as found (a tie). 1 when there is nothing to find.

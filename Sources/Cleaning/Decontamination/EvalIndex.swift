@@ -76,6 +76,17 @@ public struct EvalIndex: Sendable {
         throws(DecontaminationError) -> EvalIndex
     {
         var index = try EvalIndex(n: n)
+        try forEachRecord(files: files, fields: fields, idField: idField) { text, record in
+            index.add(text, record: record)
+        }
+        return index
+    }
+
+    /// Calls `body` with the text of every record of `files` that has one of `fields` (joined by newlines, in the
+    /// order given), and the record. A file that is not JSON Lines, or has no such record, is an error.
+    public static func forEachRecord(files: [String], fields: [String], idField: String = "id",
+                                     _ body: (String, EvalRecord) -> Void) throws(DecontaminationError)
+    {
         let paths = fields.map { $0.split(separator: ".").map(String.init) }
         let idPath = idField.split(separator: ".").map(String.init)
         for file in files {
@@ -97,7 +108,7 @@ public struct EvalIndex: Sendable {
                     let texts = paths.compactMap { value.value(at: $0).flatMap(EvalIndex.text(of:)) }
                     guard !texts.isEmpty else { return }
                     let id = value.value(at: idPath).flatMap(EvalIndex.text(of:)) ?? "line \(line)"
-                    index.add(texts.joined(separator: "\n"), record: EvalRecord(file: file, line: line, id: id))
+                    body(texts.joined(separator: "\n"), EvalRecord(file: file, line: line, id: id))
                     added += 1
                 }
                 if let problem { failure = "\(problem)" }
@@ -107,7 +118,6 @@ public struct EvalIndex: Sendable {
             if let failure { throw .unreadable(file: file, message: failure) }
             if added == 0 { throw .noRecords(file: file, fields: fields) }
         }
-        return index
     }
 
     static func text(of value: JSONValue) -> String? {

@@ -154,19 +154,27 @@ public struct RetrievalIndex {
     /// The top `k` documents for a query: BM25, or with `encoder` the inner product of its vector with the
     /// documents' (the index must hold vectors of the same model).
     public func search(_ query: String, k: Int, encoder: SentenceEncoder? = nil) -> [Hit] {
+        search([query], k: k, encoder: encoder, threads: 1).first ?? []
+    }
+
+    /// The top `k` documents of each query, in query order. With `encoder`, the queries are embedded in one
+    /// batch and scored against the documents' vectors by blocked matrix products (`NearestNeighbors.search`).
+    public func search(_ queries: [String], k: Int, encoder: SentenceEncoder? = nil, threads: Int) -> [[Hit]] {
+        func hit(_ document: Int, _ score: Double) -> Hit {
+            Hit(document: document, id: ids[document].id, url: ids[document].url, score: score)
+        }
         if let encoder, let vectors, let d = info.dimension {
-            let q = encoder.embed([query], threads: 1)
-            var best = TopK(k: k)
-            for i in 0..<ids.count {
-                var s: Float = 0
-                for j in 0..<d { s += q[j] * vectors[i * d + j] }
-                best.offer(s, Int32(i))
-            }
-            return zip(best.ids, best.scores).map { i, score in
-                Hit(document: Int(i), id: ids[Int(i)].id, url: ids[Int(i)].url, score: Double(score))
+            let q = encoder.embed(queries, threads: threads)
+            let graph = NearestNeighbors.search(q, count: queries.count, base: vectors, baseCount: ids.count,
+                                                dimension: d, k: k, threads: threads)
+            return (0..<queries.count).map { row in
+                zip(graph.neighbors(of: row), graph.scores(of: row)).compactMap { i, score in
+                    i < 0 ? nil : hit(Int(i), Double(score))
+                }
             }
         }
-        return bm25.search(query, k: k).map { Hit(document: $0.document, id: ids[$0.document].id, url: ids[$0.document].url,
-                                                  score: $0.score) }
+        let bm25 = self.bm25
+        let found = orderedParallelMap(count: queries.count, threads: threads) { bm25.search(queries[$0], k: k) }
+        return found.map { list in list.map { hit($0.document, $0.score) } }
     }
 }
