@@ -1,6 +1,6 @@
 import CorpusCore
 import CorpusIO
-import Embeddings
+@testable import Embeddings
 import Foundation
 import ReferenceSupport
 import Testing
@@ -92,6 +92,34 @@ struct SentenceEncoderTests {
         #expect(ids.first == encoder.tokenizer.tokenID("[CLS]"))
         #expect(ids.dropFirst().first == encoder.tokenizer.tokenID("["))
         #expect(ids.filter { $0 == encoder.tokenizer.tokenID("[CLS]") }.count == 1)
+    }
+
+    @Test("the ids of a long text's prefix cut at a space equal the first ids of the whole text")
+    func prefixCut() throws {
+        guard let info = modelFolder.recordedValue else { return }
+        let encoder = try SentenceEncoder(folder: info.model)
+        #expect(encoder.cutsAtSpaces)
+        let limit = encoder.maxTokens - 2
+        // Real documents of all lengths, joined into longer ones, and texts built to sit on the cut: no space for
+        // long stretches, CJK without spaces, combining marks and CRLF right after the budget, few-token words.
+        var texts = embeddingTexts(limit: 24)
+        texts.append(texts.joined(separator: "\n\n"))
+        let budget = 8 * limit + 64
+        texts += [
+            String(repeating: "x", count: budget + 10) + " tail words",
+            String(repeating: "数学英语", count: 700),
+            String(repeating: "a", count: budget - 1) + " \u{301}é\r\n" + String(repeating: "word ", count: 900),
+            String(repeating: "antidisestablishmentarianism ", count: 400),
+            String(repeating: "[SEP] ", count: 600),
+            String(repeating: "ok ", count: 5000),
+        ]
+        var cut = 0
+        for (i, text) in texts.enumerated() {
+            let whole = Array(encoder.tokenizer.encode(text).prefix(limit))
+            #expect(Array(encoder.firstIDs(text, limit: limit)) == whole, "text \(i): \(text.prefix(40))")
+            if text.utf8.count > budget { cut += 1 }
+        }
+        #expect(cut >= 12)
     }
 
     @Test("the same bytes for 1 and 3 threads")
