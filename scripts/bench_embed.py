@@ -5,9 +5,10 @@ stdin: {"prepare": {"path": p, "documents": n}} writes n real documents (referen
 Reference in five languages, Chinese fortunes, Python source) as JSONL {"text", "id"} and answers
 {"documents", "bytes"} (any python); or {"model": folder, "path": p, "threads": [1, N]} encodes them with
 sentence-transformers on torch CPU float32, batch size 32, once per thread count after a warm-up batch, and
-answers {"seconds": {"1": s, "N": s}, "vectors": [[...]] (the last run's), "versions"} (the torch venv's python).
+answers {"seconds": {"1": s, "N": s}, "vectors": [[...]] (the last run's), "peak_rss_kb", "versions"} (the torch venv's python).
 """
 import json
+import resource
 import os
 import sys
 import time
@@ -44,7 +45,8 @@ def run(request):
         start = time.perf_counter()
         vectors = model.encode(texts, batch_size=32, convert_to_numpy=True)
         seconds[str(threads)] = time.perf_counter() - start
-    return {"seconds": seconds, "vectors": vectors.astype(float).tolist(),
+    peak_rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    return {"seconds": seconds, "vectors": vectors.astype(float).tolist(), "peak_rss_kb": peak_rss_kb,
             "versions": {"sentence-transformers": sentence_transformers.__version__, "torch": torch.__version__}}
 
 

@@ -77,6 +77,10 @@ public struct EmbedBenchmark {
         table += "| threads | ptk docs/s | sentence-transformers docs/s | ratio |\n|---|---|---|---|\n"
         table += String(format: "| 1 | %.1f | %.1f | %.2f× |\n", n / ours1.seconds, n / ref1, ref1 / ours1.seconds)
         table += String(format: "| %d | %.1f | %.1f | %.2f× |\n", threads, n / oursN.seconds, n / refN, refN / oursN.seconds)
+        let ourPeak = peakResidentBytes()
+        table += "\npeak RSS (getrusage): ptk \(formatBytes(ourPeak))"
+        if let kb = reference.number(at: ["peak_rss_kb"]) { table += ", sentence-transformers process \(formatBytes(Int(kb) * 1024))" }
+        table += "\n"
         if let versions = reference.value(at: ["versions"]) { table += "\nreference: \(versions.jsonText)\n" }
         return table
     }
