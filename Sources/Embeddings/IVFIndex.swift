@@ -162,22 +162,18 @@ public struct IVFIndex: Sendable {
                         }
                         for (t, r) in members.enumerated() {
                             let query = ids[first + Int(r)]
-                            for c in 0..<columns where ids[start + c] != query {
+                            // Most scores lose against the k-th at once (as in `TopK.scan`; ids here are not consecutive).
+                            var limit = best[Int(r)].threshold
+                            for c in 0..<columns where scratch[t * columns + c] >= limit && ids[start + c] != query {
                                 best[Int(r)].offer(scratch[t * columns + c], ids[start + c])
+                                limit = best[Int(r)].threshold
                             }
                         }
                         start += columns
                     }
                 }
             }
-            var outIDs: [Int32] = [], outScores: [Float] = []
-            outIDs.reserveCapacity(rows * k)
-            outScores.reserveCapacity(rows * k)
-            for list in best {
-                outIDs += list.ids + [Int32](repeating: -1, count: k - list.ids.count)
-                outScores += list.scores + [Float](repeating: -.infinity, count: k - list.scores.count)
-            }
-            return (outIDs, outScores)
+            return TopK.rows(best)
         }
         // Back from list positions to row order.
         var neighbors = [Int32](repeating: -1, count: count * k)

@@ -1,5 +1,6 @@
 import COpenBLAS
 import CorpusCore
+import Foundation
 
 /// The k nearest neighbours of every row of a matrix by inner product (cosine on normalized rows), self excluded.
 ///
@@ -103,16 +104,35 @@ public enum NearestNeighbors {
                     start += columns
                 }
             }
-            var ids: [Int32] = [], scores: [Float] = []
-            ids.reserveCapacity(m * k)
-            scores.reserveCapacity(m * k)
-            for list in best {
-                ids += list.ids + [Int32](repeating: -1, count: k - list.ids.count)
-                scores += list.scores + [Float](repeating: -.infinity, count: k - list.scores.count)
-            }
-            return (ids, scores)
+            return TopK.rows(best)
         }
         return NeighborGraph(count: queryCount, k: k, neighbors: parts.flatMap(\.ids), scores: parts.flatMap(\.scores))
+    }
+
+    /// Clustered unit vectors for tests and benchmarks: `centres` gaussian centres, each row a centre plus
+    /// `noise` × gaussian noise, normalized (like embeddings, which gather around topics).
+    public static func clusteredVectors(count: Int, dimension: Int, centres: Int, noise: Float, seed: UInt64,
+                                        stream: String = "clustered") -> [Float]
+    {
+        var rng = SeededRandom(seed: seed, stream: stream)
+        func gaussian() -> Float {
+            let u = max(rng.nextUnit(), 1e-12), v = rng.nextUnit()
+            return Float((-2 * log(u)).squareRoot() * cos(2 * .pi * v))
+        }
+        let c = (0..<max(1, centres) * dimension).map { _ in gaussian() }
+        var x = [Float](repeating: 0, count: count * dimension)
+        for i in 0..<count {
+            let centre = Int(rng.next() % UInt64(max(1, centres)))
+            var norm: Float = 0
+            for j in 0..<dimension {
+                let value = c[centre * dimension + j] + noise * gaussian()
+                x[i * dimension + j] = value
+                norm += value * value
+            }
+            let inverse = 1 / max(norm.squareRoot(), 1e-12)
+            for j in 0..<dimension { x[i * dimension + j] *= inverse }
+        }
+        return x
     }
 
     /// The plain O(N² d) search, for tests.
@@ -147,6 +167,16 @@ public struct TopK: Sendable {
 
     @inline(__always) static func better(_ s: Float, _ i: Int32, than t: Float, _ j: Int32) -> Bool {
         s > t || (s == t && i < j)
+    }
+
+    /// The lists as graph rows of k entries each, missing ones −1 and −∞.
+    public static func rows(_ lists: [TopK]) -> (ids: [Int32], scores: [Float]) {
+        var ids: [Int32] = [], scores: [Float] = []
+        for list in lists {
+            ids += list.ids + [Int32](repeating: -1, count: list.k - list.ids.count)
+            scores += list.scores + [Float](repeating: -.infinity, count: list.k - list.scores.count)
+        }
+        return (ids, scores)
     }
 
     /// The score an offer must reach to enter the list (−∞ until it holds k).

@@ -3,27 +3,8 @@ import CorpusCore
 import Foundation
 import Testing
 
-/// Clustered unit vectors: `centres` random centres, each row a centre plus gaussian noise (like embeddings).
 func clusteredVectors(count: Int, dimension: Int, centres: Int, noise: Float, seed: UInt64) -> [Float] {
-    var rng = SeededRandom(seed: seed, stream: "clustered")
-    func gaussian() -> Float {
-        let u = max(rng.nextUnit(), 1e-12), v = rng.nextUnit()
-        return Float((-2 * log(u)).squareRoot() * cos(2 * .pi * v))
-    }
-    let c = (0..<centres * dimension).map { _ in gaussian() }
-    var x = [Float](repeating: 0, count: count * dimension)
-    for i in 0..<count {
-        let centre = Int(rng.next() % UInt64(centres))
-        var norm: Float = 0
-        for j in 0..<dimension {
-            let value = c[centre * dimension + j] + noise * gaussian()
-            x[i * dimension + j] = value
-            norm += value * value
-        }
-        let inverse = 1 / max(norm.squareRoot(), 1e-12)
-        for j in 0..<dimension { x[i * dimension + j] *= inverse }
-    }
-    return x
+    NearestNeighbors.clusteredVectors(count: count, dimension: dimension, centres: centres, noise: noise, seed: seed)
 }
 
 @Suite("IVF nearest neighbours")

@@ -31,26 +31,9 @@ public struct KNNBenchmark {
 
     /// Clustered unit vectors: √N centres, each row a centre plus noise.
     static func vectors(count: Int, dimension: Int, seed: UInt64) -> [Float] {
-        var rng = SeededRandom(seed: seed, stream: "bench/knn")
-        func gaussian() -> Float {
-            let u = max(rng.nextUnit(), 1e-12), v = rng.nextUnit()
-            return Float((-2 * log(u)).squareRoot() * cos(2 * .pi * v))
-        }
-        let centres = max(1, Int(Double(count).squareRoot()))
-        let c = (0..<centres * dimension).map { _ in gaussian() }
-        var x = [Float](repeating: 0, count: count * dimension)
-        for i in 0..<count {
-            let centre = Int(rng.next() % UInt64(centres))
-            var norm: Float = 0
-            for j in 0..<dimension {
-                let value = c[centre * dimension + j] + 0.8 * gaussian()
-                x[i * dimension + j] = value
-                norm += value * value
-            }
-            let inverse = 1 / max(norm.squareRoot(), 1e-12)
-            for j in 0..<dimension { x[i * dimension + j] *= inverse }
-        }
-        return x
+        NearestNeighbors.clusteredVectors(count: count, dimension: dimension,
+                                          centres: max(1, Int(Double(count).squareRoot())), noise: 0.8, seed: seed,
+                                          stream: "bench/knn")
     }
 
     public func run(progress: (String) -> Void) throws -> String {
