@@ -104,16 +104,8 @@ public struct IVFIndex: Sendable {
         { b -> (ids: [Int32], scores: [Float]) in
             let first = b * block, rows = min(block, count - first)
             // The nprobe best lists of every query of the block.
-            var probeScores = [Float](repeating: 0, count: rows * lists)
-            vectors.withUnsafeBufferPointer { v in
-                centroids.withUnsafeBufferPointer { c in
-                    probeScores.withUnsafeMutableBufferPointer { s in
-                        guard let base = v.baseAddress else { return }
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(lists), Int32(d), 1,
-                                    base + first * d, Int32(d), c.baseAddress, Int32(d), 0, s.baseAddress, Int32(lists))
-                    }
-                }
-            }
+            var probeScores = KMeans.centroidScores(vectors, first: first, rows: rows, dimension: d,
+                                                    centroids: centroids, clusters: lists)
             // Queries by probed list (counting sort; queries ascending within a list).
             var perList = [Int](repeating: 0, count: lists + 1)
             var probed = [Int32](repeating: 0, count: rows * probes)

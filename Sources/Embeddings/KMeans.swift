@@ -60,17 +60,8 @@ public enum KMeans {
         let block = c > 2048 ? max(256, (1 << 22) / c) : 2048
         let parts = orderedParallelMap(count: (count + block - 1) / block, threads: threads) { b -> [Int32] in
             let first = b * block, rows = min(block, count - first)
-            var scores = [Float](repeating: 0, count: rows * c)
-            vectors.withUnsafeBufferPointer { v in
-                centroids.withUnsafeBufferPointer { cp in
-                    scores.withUnsafeMutableBufferPointer { s in
-                        guard let base = v.baseAddress else { return }
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(c), Int32(dimension), 1,
-                                    base + first * dimension, Int32(dimension), cp.baseAddress, Int32(dimension), 0,
-                                    s.baseAddress, Int32(c))
-                    }
-                }
-            }
+            let scores = centroidScores(vectors, first: first, rows: rows, dimension: dimension, centroids: centroids,
+                                        clusters: c)
             return (0..<rows).map { r in
                 var best = 0
                 for k in 1..<c where scores[r * c + k] > scores[r * c + best] { best = k }
@@ -78,5 +69,24 @@ public enum KMeans {
             }
         }
         return parts.flatMap { $0 }
+    }
+
+    /// The inner products of rows first..<first + rows with every centroid: [rows, clusters] row-major, one sgemm
+    /// (single-threaded BLAS: the callers spread blocks over the threads).
+    static func centroidScores(_ vectors: [Float], first: Int, rows: Int, dimension: Int, centroids: [Float],
+                               clusters: Int) -> [Float]
+    {
+        var scores = [Float](repeating: 0, count: rows * clusters)
+        vectors.withUnsafeBufferPointer { v in
+            centroids.withUnsafeBufferPointer { cp in
+                scores.withUnsafeMutableBufferPointer { s in
+                    guard let base = v.baseAddress, rows > 0, clusters > 0 else { return }
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(clusters), Int32(dimension),
+                                1, base + first * dimension, Int32(dimension), cp.baseAddress, Int32(dimension), 0,
+                                s.baseAddress, Int32(clusters))
+                }
+            }
+        }
+        return scores
     }
 }
