@@ -82,7 +82,7 @@ struct SemanticJobTests {
     func ivfSearch() throws {
         let t = try TempFolder()
         _ = try corpus(t)
-        try EmbedJob.run(EmbedOptions(model: .lexical(dimension: 256), input: "\(t.path)/docs.jsonl",
+        _ = try EmbedJob.run(EmbedOptions(model: .lexical(dimension: 256), input: "\(t.path)/docs.jsonl",
                                       output: "\(t.path)/emb.npy", threads: 2), log: Log(quiet: true))
         func order(_ search: OrderOptions.Search, nprobe: Int, name: String) throws -> OrderReport {
             var options = OrderOptions(input: "\(t.path)/docs.jsonl", embeddings: "\(t.path)/emb.npy",
@@ -112,7 +112,7 @@ struct SemanticJobTests {
     func otherOrders(method: OrderOptions.Method) throws {
         let t = try TempFolder()
         _ = try corpus(t)
-        try EmbedJob.run(EmbedOptions(model: .lexical(dimension: 256), input: "\(t.path)/docs.jsonl",
+        _ = try EmbedJob.run(EmbedOptions(model: .lexical(dimension: 256), input: "\(t.path)/docs.jsonl",
                                       output: "\(t.path)/emb.npy", threads: 2), log: Log(quiet: true))
         var options = OrderOptions(input: "\(t.path)/docs.jsonl", embeddings: "\(t.path)/emb.npy",
                                    output: "\(t.path)/o.jsonl", method: method, k: 10, duplicateThreshold: 0.999,
@@ -248,6 +248,22 @@ struct SemanticJobTests {
             let a = lines[pair].number(at: ["score"]) ?? 0, b = lines[pair + 1].number(at: ["score"]) ?? 0
             #expect(a > b + 0.1 && a <= 1.0001, "\(a) vs \(b)")
         }
+    }
+
+    @Test("input order without near-duplicate removal: the documents unchanged, no neighbour search")
+    func inputOrderSkipsSearch() throws {
+        let t = try TempFolder()
+        _ = try corpus(t)
+        _ = try EmbedJob.run(EmbedOptions(model: .lexical(dimension: 256), input: "\(t.path)/docs.jsonl",
+                                          output: "\(t.path)/emb.npy", threads: 2), log: Log(quiet: true))
+        let report = try OrderJob.run(OrderOptions(input: "\(t.path)/docs.jsonl", embeddings: "\(t.path)/emb.npy",
+                                                   output: "\(t.path)/same.jsonl", method: .input,
+                                                   duplicateThreshold: nil, threads: 2), log: Log(quiet: true))
+        #expect(report.k == 0 && report.nearDuplicates == 0 && report.written == 200)
+        let input = try String(contentsOfFile: "\(t.path)/docs.jsonl", encoding: .utf8).split(separator: "\n")
+            .filter { !$0.hasPrefix("{\"id\":\"broken\"") }
+        let output = try String(contentsOfFile: "\(t.path)/same.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(output == input)
     }
 
     @Test("a .npy whose rows do not match the documents is refused")

@@ -167,7 +167,12 @@ public enum OrderJob {
         let k = min(options.k, max(count - 1, 0))
         let graph: NeighborGraph
         var ivf: (nlist: Int, nprobe: Int, recall: Double, queries: Int)?
-        if options.search == .ivf || (options.search == .auto && count > options.exactLimit) {
+        // The graph serves the ICLM path and near-duplicate removal; without them (input, random, cluster and
+        // bm25chunk orders with duplicate_threshold 0, or a recipe that wants only the embeddings) no search runs.
+        let needsGraph = options.method == .iclm || options.method == .iclmCapped || options.duplicateThreshold != nil
+        if !needsGraph {
+            graph = NeighborGraph(count: count, k: 0, neighbors: [], scores: [])
+        } else if options.search == .ivf || (options.search == .auto && count > options.exactLimit) {
             let searchStarted = Date()
             let index = IVFIndex(vectors, count: count, dimension: dimension, nlist: options.nlist, seed: options.seed,
                                  threads: options.threads)
