@@ -426,23 +426,35 @@ extension HFJSONReader {
     ///
     /// - Complexity: O(data.count).
     static func escapingByteOrderMarks(_ data: Data) -> Data {
-        let mark: [UInt8] = [0xEF, 0xBB, 0xBF]
-        let start = data.starts(with: mark) ? 3 : 0  // the file's own byte-order mark stays
-        guard data.dropFirst(start).firstRange(of: mark) != nil else { return data }
-        let bytes = [UInt8](data)
-        var out: [UInt8] = []  // an array, not `Data`: appending byte by byte to `Data` was 2% of loading
-        out.reserveCapacity(bytes.count + 64)
-        out.append(contentsOf: bytes.prefix(start))
-        var i = start
-        while i < bytes.count {
-            if bytes[i] == 0xEF, i + 2 < bytes.count, bytes[i + 1] == 0xBB, bytes[i + 2] == 0xBF {
-                out.append(contentsOf: [0x5C, 0x75, 0x66, 0x65, 0x66, 0x66])  // \ufeff
-                i += 3
-            } else {
-                out.append(bytes[i])
-                i += 1
+        // A byte scan (memchr for 0xEF) over the raw bytes: `Data.firstRange(of:)` is generic and took a third of
+        // the time of loading Qwen2.5's 7 MB tokenizer.json.
+        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> Data in
+            let n = raw.count
+            guard let base = raw.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return data }
+            func isMark(_ i: Int) -> Bool { i + 2 < n && base[i] == 0xEF && base[i + 1] == 0xBB && base[i + 2] == 0xBF }
+            func nextMark(from start: Int) -> Int? {
+                var i = start
+                while i < n, let hit = memchr(base + i, 0xEF, n - i) {
+                    let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                    if isMark(at) { return at }
+                    i = at + 1
+                }
+                return nil
             }
+            let start = isMark(0) ? 3 : 0  // the file's own byte-order mark stays
+            guard var mark = nextMark(from: start) else { return data }
+            var out: [UInt8] = []  // an array, not `Data`: appending byte by byte to `Data` was 2% of loading
+            out.reserveCapacity(n + 64)
+            var copied = 0
+            while true {
+                out.append(contentsOf: UnsafeBufferPointer(start: base + copied, count: mark - copied))
+                out.append(contentsOf: [0x5C, 0x75, 0x66, 0x65, 0x66, 0x66])  // \ufeff
+                copied = mark + 3
+                guard let next = nextMark(from: copied) else { break }
+                mark = next
+            }
+            out.append(contentsOf: UnsafeBufferPointer(start: base + copied, count: n - copied))
+            return Data(out)
         }
-        return Data(out)
     }
 }

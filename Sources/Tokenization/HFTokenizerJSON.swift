@@ -62,9 +62,11 @@ struct HFJSONReader {
         return count
     }
 
-    func id(_ value: Any?, at jsonPath: String) throws(TokenizerError) -> UInt32 {
+    /// A token id. The path is built only for an error: building one per vocabulary entry (a `debugDescription`
+    /// of every token) was a tenth of loading a 150k-token file.
+    func id(_ value: Any?, at jsonPath: @autoclosure () -> String) throws(TokenizerError) -> UInt32 {
         guard let number = value as? NSNumber, let id = UInt32(exactly: number.doubleValue) else {
-            throw malformed(jsonPath, "expected a token id (an integer from 0 to 4294967295)")
+            throw malformed(jsonPath(), "expected a token id (an integer from 0 to 4294967295)")
         }
         return id
     }
@@ -237,33 +239,33 @@ struct HFJSONReader {
         var textTokens: [UInt32: [UInt8]] = [:]
         ids.reserveCapacity(vocab.count)
         for (key, rawID) in vocab {
-            let entryPath = "\(vocabPath)[\(key.debugDescription)]"
-            let id = try self.id(rawID, at: entryPath)
+            func entryPath() -> String { "\(vocabPath)[\(key.debugDescription)]" }
+            let id = try self.id(rawID, at: entryPath())
             guard let bytes = ByteLevelAlphabet.decode(key) else {
-                guard !key.isEmpty, textTokens[id] == nil else { throw malformed(entryPath, "id \(id) is used twice") }
+                guard !key.isEmpty, textTokens[id] == nil else { throw malformed(entryPath(), "id \(id) is used twice") }
                 textTokens[id] = Array(key.utf8)  // never produced by merges; decodes to its text
                 continue
             }
-            guard !bytes.isEmpty else { throw malformed(entryPath, "empty vocabulary token") }
+            guard !bytes.isEmpty else { throw malformed(entryPath(), "empty vocabulary token") }
             if Int(id) >= tokens.count {
-                guard Int(id) < vocab.count * 2 + 1_000_000 else { throw malformed(entryPath, "id \(id) is too large") }
+                guard Int(id) < vocab.count * 2 + 1_000_000 else { throw malformed(entryPath(), "id \(id) is too large") }
                 tokens.append(contentsOf: repeatElement([], count: Int(id) + 1 - tokens.count))
             }
-            guard tokens[Int(id)].isEmpty else { throw malformed(entryPath, "id \(id) is used twice") }
-            guard ids[bytes] == nil else { throw malformed(entryPath, "the same bytes are listed twice") }
+            guard tokens[Int(id)].isEmpty else { throw malformed(entryPath(), "id \(id) is used twice") }
+            guard ids[bytes] == nil else { throw malformed(entryPath(), "the same bytes are listed twice") }
             tokens[Int(id)] = bytes
             ids[bytes] = id
         }
         let merges = try mergePairs(object, at: jsonPath).enumerated().map {
             (index, pair) throws(TokenizerError) -> (left: UInt32, right: UInt32, merged: UInt32) in
-            let mergePath = "\(jsonPath).merges[\(index)]"
+            func mergePath() -> String { "\(jsonPath).merges[\(index)]" }
             guard let left = ByteLevelAlphabet.decode(pair.0), let right = ByteLevelAlphabet.decode(pair.1),
                 let leftID = ids[left], let rightID = ids[right]
             else {
-                throw malformed(mergePath, "merge of a token that is not in the vocabulary")
+                throw malformed(mergePath(), "merge of a token that is not in the vocabulary")
             }
             guard let merged = ids[left + right] else {
-                throw malformed(mergePath, "the merged token is not in the vocabulary")
+                throw malformed(mergePath(), "the merged token is not in the vocabulary")
             }
             return (leftID, rightID, merged)
         }
@@ -280,19 +282,27 @@ struct HFJSONReader {
         var pairs: [(String, String)] = []
         pairs.reserveCapacity(rawMerges.count)
         for (index, raw) in rawMerges.enumerated() {
-            let mergePath = "\(mergesPath)[\(index)]"
-            let parts: [String]
+            func mergePath() -> String { "\(mergesPath)[\(index)]" }
             if let line = raw as? String {
-                parts = line.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
-            } else if let pair = raw as? [Any] {
-                parts = try pair.enumerated().map { (k, part) throws(TokenizerError) in
-                    try string(part, at: "\(mergePath)[\(k)]")
+                // "a b": exactly one space (split once, then check, instead of an array of parts per merge).
+                if let space = line.utf8.firstIndex(of: 0x20) {
+                    let left = line[..<space], right = line[line.utf8.index(after: space)...]
+                    if !right.utf8.contains(0x20) {
+                        pairs.append((String(left), String(right)))
+                        continue
+                    }
                 }
+                let count = line.split(separator: " ", omittingEmptySubsequences: false).count
+                throw malformed(mergePath(), "expected two tokens, got \(count)")
+            } else if let pair = raw as? [Any] {
+                let parts = try pair.enumerated().map { (k, part) throws(TokenizerError) in
+                    try string(part, at: "\(mergePath())[\(k)]")
+                }
+                guard parts.count == 2 else { throw malformed(mergePath(), "expected two tokens, got \(parts.count)") }
+                pairs.append((parts[0], parts[1]))
             } else {
-                throw malformed(mergePath, "expected \"a b\" or [a, b]")
+                throw malformed(mergePath(), "expected \"a b\" or [a, b]")
             }
-            guard parts.count == 2 else { throw malformed(mergePath, "expected two tokens, got \(parts.count)") }
-            pairs.append((parts[0], parts[1]))
         }
         return pairs
     }

@@ -229,6 +229,28 @@ struct SentencePieceComponentTests {
         #expect(HFJSONReader.escapingByteOrderMarks(Data("{\"\u{FEFF}\": 1}".utf8)) == Data("{\"\\ufeff\": 1}".utf8))
         #expect(HFJSONReader.escapingByteOrderMarks(Data("\u{FEFF}{\"\u{FEFF}a\u{FEFF}\": 1}".utf8))
             == Data("\u{FEFF}{\"\\ufeffa\\ufeff\": 1}".utf8))
+        // Against the plain byte loop: other scalars whose UTF-8 starts with 0xEF, marks side by side, at the end,
+        // a cut-off mark, nothing at all.
+        func plain(_ data: Data) -> Data {
+            let bytes = [UInt8](data)
+            var out: [UInt8] = [], i = 0
+            if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { out = [0xEF, 0xBB, 0xBF]; i = 3 }
+            while i < bytes.count {
+                if i + 2 < bytes.count, bytes[i] == 0xEF, bytes[i + 1] == 0xBB, bytes[i + 2] == 0xBF {
+                    out += Array("\\ufeff".utf8)
+                    i += 3
+                } else {
+                    out.append(bytes[i])
+                    i += 1
+                }
+            }
+            return Data(out)
+        }
+        for text in ["", "\u{FEFF}", "\u{FEFF}\u{FEFF}", "ｅ\u{FEFF}ｅ", "ab\u{FEFF}", "\u{FEFF}\u{FEFF}x\u{FEFF}\u{FEFF}", "ｅｅ｡"] {
+            #expect(HFJSONReader.escapingByteOrderMarks(Data(text.utf8)) == plain(Data(text.utf8)), "\(Array(text.utf8))")
+        }
+        let cut = Data([0x61, 0xEF, 0xBB])
+        #expect(HFJSONReader.escapingByteOrderMarks(cut) == cut)
         let file = Data("\u{FEFF}".utf8) + Data(document(normalizer: "null", pre: "null", decoder: "null").utf8)
         let plain = try HFTokenizer(json: file, path: "t.json")  // a leading byte-order mark stays one
         #expect(plain.encode("hi") == [4, 5])
