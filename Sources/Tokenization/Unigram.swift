@@ -132,12 +132,12 @@ public struct UnigramModel: Sendable {
     let longestPiece: Int
     /// Whether each id is an unused piece (a flat table: cheaper in the Viterbi loop than comparing `types`).
     let isUnused: [Bool]
-    /// Whether `encode` may segment word by word through the per-thread word cache (`encodeByWords`).
-    ///
-    /// On when no searchable piece has "▁" right after another character than "▁"
-    /// (`SentencePieceBPE.hasSpaceAfterOtherScalar`, as the BPE `.model` path checks), and every searchable score
-    /// and the unknown score lie in [-1000, 0] (which bounds the `Float` rounding that `UnigramWord` reasons about).
+    /// Whether `encode` segments word by word through the per-thread word cache (`encodeByWords`): when every
+    /// searchable score and the unknown score lie in [-1000, 0] (which bounds the `Float` rounding that
+    /// `UnigramWord` reasons about).
     let segmentsByWord: Bool
+    /// The pieces that span a word cut (see `isSafeCut`), or nil when no piece does.
+    let spans: SpanPairs?
     /// Files this model's per-thread word caches.
     let wordCaches = WordCacheOwner()
 
@@ -167,11 +167,9 @@ public struct UnigramModel: Sendable {
         maxScore = maximum
         longestPiece = searchable.map(\.bytes.count).max() ?? 0
         isUnused = pieces.map { $0.type == .unused }
-        let space = SentencePieceNormalizer.spaceSymbol
         let usable = pieces.filter { $0.type.isInPieceTable && $0.type != .unused }
-        segmentsByWord = (-1000...0).contains(minimum - 10)
-            && usable.allSatisfy { (-1000...0).contains($0.score) }
-            && !usable.contains { SentencePieceBPE.hasSpaceAfterOtherScalar($0.bytes, space: space) }
+        segmentsByWord = (-1000...0).contains(minimum - 10) && usable.allSatisfy { (-1000...0).contains($0.score) }
+        spans = SpanPairs(pieces: usable.map(\.bytes))
     }
 
     /// The ids of normalized text (SentencePiece's `Encode` after normalization).
@@ -306,9 +304,9 @@ public struct UnigramModel: Sendable {
 
     /// What the Viterbi of one word alone (from path score 0) found, and whether it holds at any starting score.
     ///
-    /// Why a word can be segmented alone: the text is cut before each "▁" that follows another character, and
-    /// no piece has "▁" right after another character (`segmentsByWord`), so no piece spans a cut and every
-    /// path passes through it; the best path to the end of a word is the best path to its start followed by the
+    /// Why a word can be segmented alone: the text is cut before a "▁" that follows another character only where
+    /// no piece matches across that point (`SpanPairs`; multi-word pieces such as j2's "▁in▁the" keep their
+    /// words together), so every path passes through the cut; the best path to the end of a word is the best path to its start followed by the
     /// word's own best path from there. But the sums are `Float`, as in sentencepiece: inside a word the
     /// reference compares `B + (sum of a path)` rounded step by step, where B is the path score at the word's
     /// start, so two segmentations whose sums differ by a few ulps of B can compare the other way than from 0.
@@ -329,7 +327,8 @@ public struct UnigramModel: Sendable {
         var slack: Float
     }
 
-    /// `encode` word by word: cuts before each "▁" after another character, each word's path from the cache or
+    /// `encode` word by word: cuts before each "▁" after another character that no piece spans (`SpanPairs`),
+    /// each word's path from the cache or
     /// its own Viterbi (see `UnigramWord`), unknown pieces handled across words exactly as over the whole text.
     ///
     /// - Complexity: O(n) on cached robust words; O(n × k) otherwise.
@@ -345,7 +344,8 @@ public struct UnigramModel: Sendable {
             while position + 2 < n {
                 if bytes[position] == 0xE2, bytes[position + 1] == 0x96, bytes[position + 2] == 0x81,
                     !(position >= 3 && bytes[position - 3] == 0xE2 && bytes[position - 2] == 0x96
-                        && bytes[position - 1] == 0x81) {
+                        && bytes[position - 1] == 0x81),
+                    spans?.spans(bytes, at: position) != true {
                     cut = position
                     break
                 }
@@ -572,5 +572,73 @@ public struct UnigramModel: Sendable {
             end = step.start
         }
         return path.reversed()
+    }
+}
+
+/// The pieces that contain a word cut ("▁" right after another character than "▁"), split there into a left
+/// part (before the cut) and a right part (from the "▁"), to tell whether any of them matches across a cut of
+/// the text.
+///
+/// A piece matches across text position b exactly when, for one of its cuts, its left part ends at b and its
+/// right part starts at b. `spans` walks the right parts forward from b and the reversed left parts backward
+/// from b (two tries), then looks the (right, left) pairs up in a set: a few trie steps per cut, however many
+/// multi-word pieces there are (j2 has about 118,000).
+///
+/// ```swift
+/// let pairs = SpanPairs(pieces: [Array("▁in▁the".utf8)])
+/// pairs?.spans(Array("▁in▁the".utf8), at: 5)   // true
+/// ```
+///
+/// - Complexity: building O(total piece bytes); `spans` O(longest part) expected.
+struct SpanPairs: Sendable {
+    let rightParts: PieceTrie
+    let reversedLeftParts: PieceTrie
+    /// `right << 32 | left` part ids of each piece cut.
+    let pairs: Set<UInt64>
+
+    /// Nil when no piece contains a cut.
+    init?(pieces: [[UInt8]]) {
+        var rights: [[UInt8]: Int32] = [:], lefts: [[UInt8]: Int32] = [:]
+        var pairs = Set<UInt64>()
+        for bytes in pieces {
+            var cut = 1
+            while cut + 3 <= bytes.count {
+                if bytes[cut] == 0xE2, bytes[cut + 1] == 0x96, bytes[cut + 2] == 0x81,
+                    !(cut >= 3 && bytes[cut - 3] == 0xE2 && bytes[cut - 2] == 0x96 && bytes[cut - 1] == 0x81) {
+                    let right = Array(bytes[cut...]), left = Array(bytes[..<cut].reversed())
+                    let rightID = rights[right] ?? Int32(rights.count)
+                    rights[right] = rightID
+                    let leftID = lefts[left] ?? Int32(lefts.count)
+                    lefts[left] = leftID
+                    pairs.insert(UInt64(rightID) << 32 | UInt64(leftID))
+                }
+                cut += 1
+            }
+        }
+        if pairs.isEmpty { return nil }
+        rightParts = PieceTrie(pieces: rights.map { ($0.key, $0.value) })
+        reversedLeftParts = PieceTrie(pieces: lefts.map { ($0.key, $0.value) })
+        self.pairs = pairs
+    }
+
+    /// Whether a piece matches `bytes` across position `at` (a piece starts before it and ends after it).
+    func spans(_ bytes: [UInt8], at cut: Int) -> Bool {
+        var leftIDs: [Int32] = []
+        var node = 0, position = cut
+        while position > 0, let next = reversedLeftParts.step(node, bytes[position - 1]) {
+            node = next.node
+            position -= 1
+            if next.piece >= 0 { leftIDs.append(next.piece) }
+        }
+        if leftIDs.isEmpty { return false }
+        node = 0
+        position = cut
+        while position < bytes.count, let next = rightParts.step(node, bytes[position]) {
+            node = next.node
+            position += 1
+            guard next.piece >= 0 else { continue }
+            for left in leftIDs where pairs.contains(UInt64(next.piece) << 32 | UInt64(left)) { return true }
+        }
+        return false
     }
 }
