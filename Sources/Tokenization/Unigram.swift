@@ -310,9 +310,10 @@ public struct UnigramModel: Sendable {
     /// word's own best path from there. But the sums are `Float`, as in sentencepiece: inside a word the
     /// reference compares `B + (sum of a path)` rounded step by step, where B is the path score at the word's
     /// start, so two segmentations whose sums differ by a few ulps of B can compare the other way than from 0.
-    /// Hence `robust`: every comparison of the Viterbi from 0 had a gap above the largest rounding error either
-    /// side can carry at any B the reference reaches (|scores| < 131072 before a rebase, so each addition is off
-    /// by at most 2^-8; the gap must exceed (depth₁ + depth₂ + 2) / 64). A robust word keeps its path at any B,
+    /// Hence `tightness`: every comparison of the Viterbi from 0 must have a gap above the rounding error both
+    /// computations can carry: each addition is off by at most half an ulp of the largest magnitude M inside the
+    /// word, so a path of d steps by d/2 ulps, each side; a gap above (depth₁ + depth₂ + 2) × 2 ulp(M) keeps
+    /// its sign from any B. Such a word keeps its path,
     /// and its end score is replayed exactly by adding its step scores to B in order, as the reference does. A
     /// word that is not robust, or where a rebase (`rebaseThreshold`) could fall inside it (`lowest`, `slack`),
     /// runs its Viterbi again from the true B (`segment(_:base:)`), which is the reference's own arithmetic.
@@ -322,9 +323,20 @@ public struct UnigramModel: Sendable {
         /// The score of each step (the unknown score for unknown steps), in path order.
         var scores: [Float]
         var robust: Bool
+        /// The smallest gap of a comparison divided by (depth₁ + depth₂ + 2), the path lengths compared (infinity
+        /// when nothing was compared); the path holds from starting score B when this exceeds twice the ulp of
+        /// the largest magnitude inside the word (`holds(from:)`).
+        var tightness: Float
         /// The lowest best score at a character start inside the word (from 0), and the bound on its rounding.
         var lowest: Float
         var slack: Float
+
+        /// Whether the cached path and score replay are exact from starting score `base` (see the type).
+        @inline(__always) func holds(from base: Float) -> Bool {
+            guard robust, base + lowest - slack > UnigramModel.rebaseThreshold else { return false }
+            let magnitude = 1001 - (base + lowest) + slack  // scores lie in [-1000, 0]: nothing inside is larger
+            return tightness > 2 * magnitude.ulp
+        }
     }
 
     /// `encode` word by word: cuts before each "▁" after another character that no piece spans (`SpanPairs`),
@@ -363,7 +375,7 @@ public struct UnigramModel: Sendable {
                     entry = made
                 }
             }
-            if let entry, entry.robust, base + entry.lowest - entry.slack > Self.rebaseThreshold {
+            if let entry, entry.holds(from: base) {
                 for step in entry.steps {
                     unknowns.append(id: step.id, bytes: bytes[(wordStart + Int(step.start))..<(wordStart + Int(step.end))],
                                     previousUnknown: &previousUnknown, into: &out)
@@ -450,7 +462,7 @@ public struct UnigramModel: Sendable {
         var startsAt = [Int32](repeating: -1, count: n + 1)
         var bestID = [UInt32](repeating: 0, count: n + 1)
         var depth = [Int32](repeating: 0, count: n + 1)
-        var robust = true, lowest: Float = 0, characters = 0
+        var robust = true, lowest: Float = 0, characters = 0, tightness = Float.infinity
         var start = 0
         while start < n {
             if start > 0 { lowest = min(lowest, bestScore[start]) }
@@ -468,9 +480,8 @@ public struct UnigramModel: Sendable {
                 guard next.piece >= 0, !isUnused[Int(next.piece)] else { continue }
                 let id = Int(next.piece)
                 let candidate = pieceScore(id, length: position - start) + tillHere
-                if startsAt[position] >= 0,
-                    !(abs(candidate - bestScore[position]) > Float(steps + depth[position] + 2) / 64) {
-                    robust = false
+                if startsAt[position] >= 0 {
+                    tightness = min(tightness, abs(candidate - bestScore[position]) / Float(steps + depth[position] + 2))
                 }
                 if startsAt[position] < 0 || candidate > bestScore[position] {
                     bestScore[position] = candidate
@@ -487,8 +498,8 @@ public struct UnigramModel: Sendable {
             }
             if !coveredByOne {
                 let candidate = unknownScore + tillHere
-                if startsAt[end] >= 0, !(abs(candidate - bestScore[end]) > Float(steps + depth[end] + 2) / 64) {
-                    robust = false
+                if startsAt[end] >= 0 {
+                    tightness = min(tightness, abs(candidate - bestScore[end]) / Float(steps + depth[end] + 2))
                 }
                 if startsAt[end] < 0 || candidate > bestScore[end] {
                     bestScore[end] = candidate
@@ -510,7 +521,7 @@ public struct UnigramModel: Sendable {
         steps.reverse()
         // The unknown piece is never in the piece table, so its id on a step always means an unknown character.
         let stepScores = steps.map { $0.id == unknowns.unknownID ? unknownScore : pieceScore(Int($0.id), length: 0) }
-        return UnigramWord(steps: steps, scores: stepScores, robust: robust, lowest: lowest,
+        return UnigramWord(steps: steps, scores: stepScores, robust: robust, tightness: tightness, lowest: lowest,
                            slack: Float(characters + 2) / 64)
     }
 
@@ -622,23 +633,31 @@ struct SpanPairs: Sendable {
     }
 
     /// Whether a piece matches `bytes` across position `at` (a piece starts before it and ends after it).
+    /// More than this many left parts ending at one cut count as spanning (no cut: still exact, only slower).
+    static let leftLimit = 32
+
     func spans(_ bytes: [UInt8], at cut: Int) -> Bool {
-        var leftIDs: [Int32] = []
-        var node = 0, position = cut
-        while position > 0, let next = reversedLeftParts.step(node, bytes[position - 1]) {
-            node = next.node
-            position -= 1
-            if next.piece >= 0 { leftIDs.append(next.piece) }
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: Self.leftLimit) { leftIDs in
+            var count = 0
+            var node = 0, position = cut
+            while position > 0, let next = reversedLeftParts.step(node, bytes[position - 1]) {
+                node = next.node
+                position -= 1
+                guard next.piece >= 0 else { continue }
+                if count == Self.leftLimit { return true }
+                leftIDs[count] = next.piece
+                count += 1
+            }
+            if count == 0 { return false }
+            node = 0
+            position = cut
+            while position < bytes.count, let next = rightParts.step(node, bytes[position]) {
+                node = next.node
+                position += 1
+                guard next.piece >= 0 else { continue }
+                for k in 0..<count where pairs.contains(UInt64(next.piece) << 32 | UInt64(leftIDs[k])) { return true }
+            }
+            return false
         }
-        if leftIDs.isEmpty { return false }
-        node = 0
-        position = cut
-        while position < bytes.count, let next = rightParts.step(node, bytes[position]) {
-            node = next.node
-            position += 1
-            guard next.piece >= 0 else { continue }
-            for left in leftIDs where pairs.contains(UInt64(next.piece) << 32 | UInt64(left)) { return true }
-        }
-        return false
     }
 }
