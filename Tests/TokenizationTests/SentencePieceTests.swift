@@ -518,8 +518,8 @@ struct UnigramWordCacheTests {
             let scale: Float = round % 3 == 2 ? 150 : 1
             let pieces = wordPieces(&generator, scale: scale, grid: round % 2 == 0, multiWord: round % 4 >= 2)
             let model = try UnigramModel(pieces: pieces, unknownID: 0, byteFallback: false)
-            let byWords = model.segmentsByWord
-            #expect(byWords)
+            let byWords = model.segmentsByWord, spanned = model.spans != nil
+            #expect(byWords == !spanned, "word by word on exactly when no piece spans a cut")
             let cache = WordCache<UnigramModel.UnigramWord>(owner: WordCacheOwner(), limit: 64)
             for _ in 0..<20 {
                 let text = wordText(&generator, length: Int.random(in: 0...(scale > 1 ? 3000 : 60), using: &generator))
@@ -540,17 +540,21 @@ struct UnigramWordCacheTests {
             Issue.record("j2 is not Unigram")
             return
         }
+        // j2 has multi-word pieces (▁in▁the): `encode` keeps the whole-text Viterbi, `encodeByWords` is tested here.
         let byWords = unigram.segmentsByWord, multiWord = unigram.spans != nil
-        #expect(byWords && multiWord, "j2: word by word, with multi-word pieces (▁in▁the) keeping words together")
+        #expect(!byWords && multiWord)
         let texts = try unigramWordTexts() + spAdversarialTexts + spRandomTexts(count: 300, seed: 31)
         #expect(texts.count > 200)
-        // Twice: the second pass hits the per-thread cache filled by the first.
+        // Twice through one cache: the second pass hits the entries the first one made.
         var differing = 0
+        let cache = WordCache<UnigramModel.UnigramWord>(owner: WordCacheOwner(), limit: 100_000)
         for pass in 0..<2 {
             for text in texts {
                 let normalized = model.normalizer.normalize(Array(text.utf8))
                 let whole = unigram.encodeWhole(normalized)
-                if model.encodeOrdinary(text) != whole {
+                var byWords: [UInt32] = []
+                unigram.encodeByWords(normalized, cache: cache, into: &byWords)
+                if byWords != whole || model.encodeOrdinary(text) != whole {
                     differing += 1
                     if differing <= 5 { Issue.record("pass \(pass): \(String(text.prefix(80)).debugDescription) differs") }
                 }
