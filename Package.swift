@@ -101,7 +101,7 @@ let package = Package(
                                                           "Tokenization"]),
         .testTarget(name: "SelectionTests", dependencies: ["ReferenceSupport", "Selection", "CorpusCore", "CorpusIO",
                                                          "Tokenization"]),
-        .testTarget(name: "TokenizationTests", dependencies: ["ReferenceSupport", "Tokenization", "CorpusCore"]),
+        .testTarget(name: "TokenizationTests", dependencies: ["ReferenceSupport", "Tokenization", "CorpusCore", "CorpusIO"]),
         .testTarget(name: "TokenizerTrainingTests", dependencies: ["ReferenceSupport", "TokenizerTraining", "Tokenization",
                                                                  "CorpusCore", "CorpusIO"]),
     ],

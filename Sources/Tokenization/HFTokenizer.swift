@@ -85,6 +85,9 @@ public struct HFTokenizer: Sendable {
     public let addedTokens: [AddedToken]
     /// The fast path, when the components allow it.
     let fastPath: FastPath?
+    /// Whether a Unigram model encodes pre-tokens through its per-thread cache (`HFUnigram.encodeCached`; off
+    /// with `allowFastPath: false`, so `encodeGeneral` is the uncached reference).
+    let cachesWords: Bool
     /// Added tokens matched in the raw text (`normalized: false`).
     private let rawMatcher: AddedTokenMatcher
     /// Added tokens matched in the normalized text, by their normalized content (`normalized: true`).
@@ -141,6 +144,7 @@ public struct HFTokenizer: Sendable {
         self.preTokenizer = preTokenizer
         self.model = model
         self.decoder = decoder
+        cachesWords = allowFastPath
         self.fastPath = allowFastPath
             ? HFTokenizer.fastPath(normalizer: normalizer, preTokenizer: preTokenizer, model: model) : nil
         self.addedTokens = addedTokens
@@ -321,6 +325,11 @@ public struct HFTokenizer: Sendable {
             return
         }
         let pieces = preTokenizer?.preTokenize([bytes], startsText: startsText) ?? [bytes]
+        if cachesWords, let unigram = model as? HFUnigram {
+            let cache = unigram.wordCaches.threadCache([UInt32].self)
+            for piece in pieces where !piece.isEmpty { unigram.encodeCached(piece: piece, cache: cache, into: &out) }
+            return
+        }
         for piece in pieces where !piece.isEmpty {
             model.encode(piece: piece, into: &out)
         }

@@ -23,6 +23,8 @@ public struct HFUnigram: HFModel {
     /// `<0xXX>` token ids by byte value, when byte fallback is on and all 256 exist.
     let byteIDs: [UInt32]?
     let unknownScore: Double
+    /// Files this model's per-thread pre-token caches (`encodeCached`).
+    let wordCaches = WordCacheOwner()
 
     /// Builds the model from `vocab` in id order.
     ///
@@ -57,6 +59,28 @@ public struct HFUnigram: HFModel {
     public func token(of id: UInt32) -> [UInt8]? { Int(id) < tokens.count ? tokens[Int(id)] : nil }
 
     public func id(of token: [UInt8]) -> UInt32? { ids[token] }
+
+    /// `encode(piece:into:)` through a cache of pre-token bytes → ids (`HFTokenizer` passes this thread's cache).
+    ///
+    /// Exact for any pre-tokenizer: `encode(piece:)` is a pure function of the piece (each Viterbi starts from 0
+    /// at the piece's start), so a repeated pre-token gets the ids it got before. With Metaspace (`split: true`)
+    /// the pre-tokens are words, which repeat across documents. Measured with `ptk bench tokenize` (see
+    /// BENCHMARKS.md, "Unigram word caches").
+    ///
+    /// - Complexity: O(piece bytes) on a hit; `encode(piece:)` on a miss.
+    func encodeCached(piece: [UInt8], cache: WordCache<[UInt32]>, into out: inout [UInt32]) {
+        guard piece.count <= WordCache<[UInt32]>.longestKey else {
+            encode(piece: piece, into: &out)
+            return
+        }
+        if let ids = cache.table[piece] {
+            out.append(contentsOf: ids)
+            return
+        }
+        let before = out.count
+        encode(piece: piece, into: &out)
+        cache.insert(piece, Array(out[before...]))
+    }
 
     public func encode(piece: [UInt8], into out: inout [UInt32]) {
         let n = piece.count

@@ -472,3 +472,23 @@ struct HFNFCQuickCheckTests {
         #expect(!isKnownNFC(Array("e\u{301}".utf8)) && !isKnownNFC(Array("\u{212B}".utf8)))
     }
 }
+
+@Suite("HF Unigram pre-token cache", .serialized)
+struct HFUnigramCacheTests {
+    /// jiutian (Unigram behind Metaspace): the cached path equals the uncached general path, twice over.
+    @Test func cachedEqualsUncached() throws {
+        guard let path = hfFixture("jiutian-139moe-chat") else { return }
+        let tokenizer = try HFTokenizer.load(path: path)
+        let cached = tokenizer.model is HFUnigram && tokenizer.cachesWords
+        #expect(cached)
+        let texts = try unigramWordTexts() + randomTexts(count: 200, seed: 37)
+        var differing = 0
+        for _ in 0..<2 {
+            for text in texts where tokenizer.encode(text) != tokenizer.encodeGeneral(text) {
+                differing += 1
+                if differing <= 5 { Issue.record("\(String(text.prefix(80)).debugDescription) differs") }
+            }
+        }
+        #expect(differing == 0)
+    }
+}

@@ -1,4 +1,5 @@
 import CorpusCore
+import CorpusIO
 import Foundation
 import ReferenceSupport
 import Testing
@@ -454,5 +455,120 @@ struct PrecompiledCharsmapTests {
             guard let charsmap = try? PrecompiledCharsmap(blob: blob) else { continue }
             _ = charsmap.normalize((0..<64).map { _ in UInt8.random(in: 0...255, using: &generator) })
         }
+    }
+}
+
+// MARK: - Word-by-word Unigram (the per-thread word cache)
+
+/// Real multilingual documents (scripts/multilingual-corpus.sh) and strings that stress the word cuts.
+func unigramWordTexts() throws -> [String] {
+    var texts: [String] = []
+    for file in ["debian-reference.en.txt", "debian-reference.de.txt", "debian-reference.fr.txt",
+                 "debian-reference.ja.txt", "debian-reference.zh-cn.txt", "fortunes-zh-tang300.txt"] {
+        texts += try MultilingualCorpus.documents(file: file).prefix(40)
+    }
+    let repeated = String(repeating: "the cat and the dog and the cat ", count: 200)
+    texts += [
+        repeated, repeated + repeated, String(repeating: " ", count: 50) + "x" + String(repeating: " ", count: 7) + "y",
+        String(repeating: "nospacesatallinthisverylongword", count: 20), String(repeating: "中文没有空格的句子。", count: 40),
+        "👨‍👩‍👧‍👦 family 👩🏽‍💻 coder 🏳️‍🌈 " + String(repeating: "🙂 🙃 ", count: 30), "▁", "▁▁x", "x▁", "a▁b▁▁c▁▁▁d",
+        "word▁word ▁word▁ ▁▁ ▁", String(repeating: "a ▁ b ", count: 50), "$$$ $$ $ $$$$ $$$$$", "<s> </s> <unk> <0x41>",
+        String(repeating: "x", count: 5000), String(repeating: "ab ", count: 3000),
+        String(repeating: "unknown \u{10FFFF}\u{E000} chars ", count: 20),
+    ]
+    return texts
+}
+
+@Suite("SentencePiece Unigram word by word equals the whole-text Viterbi", .serialized)
+struct UnigramWordCacheTests {
+    /// A random vocabulary where "▁" starts pieces (runs of it too), and with `multiWord` also comes after
+    /// letters inside them (pieces across word cuts, as j2's "▁in▁the").
+    private func wordPieces(_ generator: inout SplitMix64, scale: Float, grid: Bool, multiWord: Bool)
+        -> [UnigramModel.Piece] {
+        let letters: [String] = multiWord ? ["a", "b", "c", "é", "中", "▁"] : ["a", "b", "c", "é", "中"]
+        var pieces = [UnigramModel.Piece(bytes: Array("<unk>".utf8), score: 0, type: .unknown)]
+        var seen = Set<[UInt8]>()
+        for _ in 0..<60 {
+            let spaces = Int.random(in: 0...4, using: &generator) == 0 ? Int.random(in: 1...3, using: &generator) : 0
+            let length = Int.random(in: (spaces == 0 ? 1 : 0)...4, using: &generator)
+            let text = String(repeating: "▁", count: spaces)
+                + (0..<length).map { _ in letters[Int.random(in: 0..<letters.count, using: &generator)] }.joined()
+            let bytes = Array(text.utf8)
+            guard seen.insert(bytes).inserted else { continue }
+            let roll = Int.random(in: 0..<25, using: &generator)
+            let type: SentencePieceType = roll == 0 ? .userDefined : roll == 1 ? .unused : .normal
+            let raw = grid ? Float(Int.random(in: 0...12, using: &generator)) / 2
+                : Float.random(in: 0...6, using: &generator)
+            pieces.append(UnigramModel.Piece(bytes: bytes, score: -raw * scale, type: type))
+        }
+        return pieces
+    }
+
+    private func wordText(_ generator: inout SplitMix64, length: Int) -> [UInt8] {
+        let alphabet: [String] = ["a", "b", "c", "▁", "é", "中", "ü"]
+        return Array((0..<length).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] }
+            .joined().utf8)
+    }
+
+    @Test func randomVocabulariesAndTexts() throws {
+        var generator = SplitMix64(state: 29)
+        var compared = 0, rebasing = 0
+        for round in 0..<120 {
+            // Coarse grids make exact ties (non-robust words); scale 150 passes rebaseThreshold in long texts.
+            let scale: Float = round % 3 == 2 ? 150 : 1
+            let pieces = wordPieces(&generator, scale: scale, grid: round % 2 == 0, multiWord: round % 4 >= 2)
+            let model = try UnigramModel(pieces: pieces, unknownID: 0, byteFallback: false)
+            let byWords = model.segmentsByWord, spanned = model.spans != nil
+            #expect(byWords == !spanned, "word by word on exactly when no piece spans a cut")
+            let cache = WordCache<UnigramModel.UnigramWord>(owner: WordCacheOwner(), limit: 64)
+            for _ in 0..<20 {
+                let text = wordText(&generator, length: Int.random(in: 0...(scale > 1 ? 3000 : 60), using: &generator))
+                var ids: [UInt32] = []
+                model.encodeByWords(text, cache: cache, into: &ids)
+                #expect(ids == model.encodeWhole(text), "\(String(decoding: text, as: UTF8.self).prefix(200))")
+                if scale > 1 { rebasing += 1 }
+                compared += 1
+            }
+        }
+        print("Unigram by words vs whole text: \(compared) texts (\(rebasing) with large scores)")
+    }
+
+    @Test func j2OnRealText() throws {
+        guard let path = spFixture("ai21-j2") else { return }
+        let model = try modelCache.model(path)
+        guard case .unigram(let unigram) = model.algorithm else {
+            Issue.record("j2 is not Unigram")
+            return
+        }
+        // j2 has multi-word pieces (▁in▁the): `encode` keeps the whole-text Viterbi, `encodeByWords` is tested here.
+        let byWords = unigram.segmentsByWord, multiWord = unigram.spans != nil
+        #expect(!byWords && multiWord)
+        let texts = try unigramWordTexts() + spAdversarialTexts + spRandomTexts(count: 300, seed: 31)
+        #expect(texts.count > 200)
+        // Twice through one cache: the second pass hits the entries the first one made.
+        var differing = 0
+        let cache = WordCache<UnigramModel.UnigramWord>(owner: WordCacheOwner(), limit: 100_000)
+        for pass in 0..<2 {
+            for text in texts {
+                let normalized = model.normalizer.normalize(Array(text.utf8))
+                let whole = unigram.encodeWhole(normalized)
+                var byWords: [UInt32] = []
+                unigram.encodeByWords(normalized, cache: cache, into: &byWords)
+                if byWords != whole || model.encodeOrdinary(text) != whole {
+                    differing += 1
+                    if differing <= 5 { Issue.record("pass \(pass): \(String(text.prefix(80)).debugDescription) differs") }
+                }
+            }
+        }
+        // The same with a tiny cache (emptied every few words).
+        let small = WordCache<UnigramModel.UnigramWord>(owner: WordCacheOwner(), limit: 3)
+        for text in texts {
+            let normalized = model.normalizer.normalize(Array(text.utf8))
+            var byWords: [UInt32] = []
+            unigram.encodeByWords(normalized, cache: small, into: &byWords)
+            if byWords != unigram.encodeWhole(normalized) { differing += 1 }
+        }
+        #expect(differing == 0)
+        print("j2 by words vs whole text: \(texts.count) texts, three passes")
     }
 }
