@@ -141,6 +141,12 @@ public struct UnigramModel: Sendable {
     /// 13% of the cuts are spanned, words average 19 bytes, and 29% of the words have near-ties that `Float`
     /// rounding can flip, so they run their Viterbi again from the true starting score on every occurrence.
     let segmentsByWord: Bool
+    /// Whether word by word would be exact for this model (the conditions above).
+    let canSegmentByWord: Bool
+    /// Off: the only Unigram `.model` measured (j2) has multi-word pieces, and word by word was slower there; on a
+    /// file without them it is exact (tests) but unmeasured, so `encode` keeps the whole-text Viterbi until a
+    /// benchmark says otherwise.
+    static let segmentByWordWhereExact = false
     /// The pieces that span a word cut (see `isSafeCut`), or nil when no piece does.
     let spans: SpanPairs?
     /// Files this model's per-thread word caches.
@@ -174,8 +180,9 @@ public struct UnigramModel: Sendable {
         isUnused = pieces.map { $0.type == .unused }
         let usable = pieces.filter { $0.type.isInPieceTable && $0.type != .unused }
         spans = SpanPairs(pieces: usable.map(\.bytes))
-        segmentsByWord = spans == nil && (-1000...0).contains(minimum - 10)
+        canSegmentByWord = spans == nil && (-1000...0).contains(minimum - 10)
             && usable.allSatisfy { (-1000...0).contains($0.score) }
+        segmentsByWord = canSegmentByWord && Self.segmentByWordWhereExact
     }
 
     /// The ids of normalized text (SentencePiece's `Encode` after normalization).

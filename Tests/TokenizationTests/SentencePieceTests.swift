@@ -518,8 +518,9 @@ struct UnigramWordCacheTests {
             let scale: Float = round % 3 == 2 ? 150 : 1
             let pieces = wordPieces(&generator, scale: scale, grid: round % 2 == 0, multiWord: round % 4 >= 2)
             let model = try UnigramModel(pieces: pieces, unknownID: 0, byteFallback: false)
-            let byWords = model.segmentsByWord, spanned = model.spans != nil
-            #expect(byWords == !spanned, "word by word on exactly when no piece spans a cut")
+            let byWords = model.canSegmentByWord, spanned = model.spans != nil
+            #expect(byWords == !spanned, "word by word exact exactly when no piece spans a cut")
+            #expect(model.segmentsByWord == (byWords && UnigramModel.segmentByWordWhereExact))
             let cache = WordCache<UnigramModel.UnigramWord>(owner: WordCacheOwner(), limit: 64)
             for _ in 0..<20 {
                 let text = wordText(&generator, length: Int.random(in: 0...(scale > 1 ? 3000 : 60), using: &generator))
@@ -541,7 +542,7 @@ struct UnigramWordCacheTests {
             return
         }
         // j2 has multi-word pieces (▁in▁the): `encode` keeps the whole-text Viterbi, `encodeByWords` is tested here.
-        let byWords = unigram.segmentsByWord, multiWord = unigram.spans != nil
+        let byWords = unigram.canSegmentByWord, multiWord = unigram.spans != nil
         #expect(!byWords && multiWord)
         let texts = try unigramWordTexts() + spAdversarialTexts + spRandomTexts(count: 300, seed: 31)
         #expect(texts.count > 200)

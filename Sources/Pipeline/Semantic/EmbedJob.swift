@@ -73,7 +73,7 @@ public enum EmbedJob {
             }
         }
         let writer = try NPY.Writer(path: options.output, columns: dimension)
-        let idsFile = try OutputFile(path: idsPath(options.output), compression: .none)
+        let idsFile = try OutputFile(path: idsPath(options.output), compression: Compression.none)
         var rejects = try RejectsSink(path: options.output + ".rejects.jsonl.zst", enabled: true)
         var ledger = Ledger()
         var texts: [String] = []
