@@ -257,60 +257,7 @@ public struct UnigramModel: Sendable {
     ///
     /// - Complexity: O(n × k).
     func segment(_ bytes: [UInt8]) -> [(start: Int, end: Int, id: UInt32)] {
-        let n = bytes.count
-        if n == 0 { return [] }
-        var bestScore = [Float](repeating: 0, count: n + 1)
-        var startsAt = [Int32](repeating: -1, count: n + 1)
-        var bestID = [UInt32](repeating: 0, count: n + 1)
-        let reach = max(longestPiece, 4)
-        var start = 0
-        while start < n {
-            if bestScore[start] < Self.rebaseThreshold {
-                // Every entry already written lies within `reach` bytes past `start`; see `rebaseThreshold`.
-                let shift = bestScore[start]
-                for end in start...min(n, start + reach) where end == start || startsAt[end] >= 0 {
-                    bestScore[end] -= shift
-                }
-            }
-            let tillHere = bestScore[start]
-            let characterLength = SentencePieceUTF8.announcedLength(bytes, at: start)
-            var coveredByOne = false
-            var node = 0
-            var position = start
-            while position < n, let next = trie.step(node, bytes[position]) {
-                node = next.node
-                position += 1
-                guard next.piece >= 0, !isUnused[Int(next.piece)] else { continue }
-                let id = Int(next.piece)
-                let length = position - start
-                let candidate = pieceScore(id, length: length) + tillHere
-                if startsAt[position] < 0 || candidate > bestScore[position] {
-                    bestScore[position] = candidate
-                    startsAt[position] = Int32(start)
-                    bestID[position] = UInt32(id)
-                }
-                if length == characterLength { coveredByOne = true }
-            }
-            if !coveredByOne {
-                let end = start + characterLength
-                let candidate = unknownScore + tillHere
-                if startsAt[end] < 0 || candidate > bestScore[end] {
-                    bestScore[end] = candidate
-                    startsAt[end] = Int32(start)
-                    bestID[end] = unknowns.unknownID
-                }
-            }
-            start += characterLength
-        }
-        var path: [(start: Int, end: Int, id: UInt32)] = []
-        var end = n
-        while end > 0, startsAt[end] >= 0 {
-            let begin = Int(startsAt[end])
-            path.append((begin, end, bestID[end]))
-            end = begin
-        }
-        path.reverse()
-        return path
+        segment(bytes, base: 0).path
     }
 
     // MARK: - Word by word
@@ -421,6 +368,7 @@ public struct UnigramModel: Sendable {
         var start = 0
         while start < n {
             if bestScore[start] < Self.rebaseThreshold {
+                // Every entry already written lies within `reach` bytes past `start`; see `rebaseThreshold`.
                 let shift = bestScore[start]
                 for end in start...min(n, start + reach) where end == start || startsAt[end] >= 0 {
                     bestScore[end] -= shift
