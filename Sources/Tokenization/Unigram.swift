@@ -403,6 +403,14 @@ public struct UnigramModel: Sendable {
             }
             start = end
         }
+        return (Self.backtrack(startsAt, bestID, from: n).path, bestScore[n])
+    }
+
+    /// The best path of a forward pass, from `startsAt` and `bestID` back from position `n`, in text order;
+    /// `reachesStart` is false when a position on the way was never reached (the path then starts there).
+    static func backtrack(_ startsAt: [Int32], _ bestID: [UInt32], from n: Int)
+        -> (path: [(start: Int, end: Int, id: UInt32)], reachesStart: Bool)
+    {
         var path: [(start: Int, end: Int, id: UInt32)] = []
         var end = n
         while end > 0, startsAt[end] >= 0 {
@@ -411,7 +419,7 @@ public struct UnigramModel: Sendable {
             end = begin
         }
         path.reverse()
-        return (path, bestScore[n])
+        return (path, end == 0)
     }
 
     /// The Viterbi of one word from 0, with the gaps of its comparisons (see `UnigramWord`).
@@ -471,15 +479,9 @@ public struct UnigramModel: Sendable {
             }
             start = end
         }
-        var steps: [(start: Int32, end: Int32, id: UInt32)] = []
-        var end = n
-        while end > 0, startsAt[end] >= 0 {
-            let begin = Int(startsAt[end])
-            steps.append((Int32(begin), Int32(end), bestID[end]))
-            end = begin
-        }
-        if end != 0 { robust = false }
-        steps.reverse()
+        let (path, reachesStart) = Self.backtrack(startsAt, bestID, from: n)
+        if !reachesStart { robust = false }
+        let steps = path.map { (start: Int32($0.start), end: Int32($0.end), id: $0.id) }
         // The unknown piece is never in the piece table, so its id on a step always means an unknown character.
         let stepScores = steps.map { $0.id == unknowns.unknownID ? unknownScore : pieceScore(Int($0.id), length: 0) }
         return UnigramWord(steps: steps, scores: stepScores, robust: robust, tightness: tightness, lowest: lowest,
