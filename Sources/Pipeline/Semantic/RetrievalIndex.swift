@@ -65,8 +65,9 @@ public struct RetrievalIndex {
         try ledger.check()
 
         var bytes: [UInt8] = []
-        func u64(_ v: UInt64) { for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) } }
-        func u32(_ v: UInt32) { for i in 0..<4 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt32(i)))) } }
+        func put<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+        func u64(_ v: UInt64) { put(v) }
+        func u32(_ v: UInt32) { put(v) }
         u64(UInt64(index.count))
         for length in index.lengths { u32(length) }
         u64(UInt64(index.postings.count))
@@ -111,20 +112,18 @@ public struct RetrievalIndex {
         }
         let bytes = [UInt8](raw)
         var at = 0
-        func u64() throws -> UInt64 {
-            guard at + 8 <= bytes.count else { throw IOError.cannotOpen(path: "\(folder)/bm25.bin", reason: "truncated") }
-            var v: UInt64 = 0
-            for i in 0..<8 { v |= UInt64(bytes[at + i]) << (8 * UInt64(i)) }
-            at += 8
+        /// The next little-endian integer of the file.
+        func read<T: FixedWidthInteger>(_: T.Type) throws -> T {
+            let width = MemoryLayout<T>.size
+            guard at + width <= bytes.count else {
+                throw IOError.cannotOpen(path: "\(folder)/bm25.bin", reason: "truncated")
+            }
+            let v = bytes.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: at, as: T.self)) }
+            at += width
             return v
         }
-        func u32() throws -> UInt32 {
-            guard at + 4 <= bytes.count else { throw IOError.cannotOpen(path: "\(folder)/bm25.bin", reason: "truncated") }
-            var v: UInt32 = 0
-            for i in 0..<4 { v |= UInt32(bytes[at + i]) << (8 * UInt32(i)) }
-            at += 4
-            return v
-        }
+        func u64() throws -> UInt64 { try read(UInt64.self) }
+        func u32() throws -> UInt32 { try read(UInt32.self) }
         let n = Int(try u64())
         var lengths: [UInt32] = []
         lengths.reserveCapacity(n)
