@@ -307,12 +307,15 @@ public struct HFTokenizer: Sendable {
     private func encodeNormalized(_ bytes: [UInt8], startsText: Bool, into out: inout [UInt32]) {
         if bytes.isEmpty { return }
         if let fastPath {
+            let cache = fastPath.bpe.pieceCaches.threadPieceCache()
             bytes.withUnsafeBufferPointer { buffer in
                 if let pattern = fastPath.pattern {
-                    pattern.forEachPiece(buffer) { range in fastPath.bpe.encodePiece(bytes[range], into: &out) }
+                    pattern.forEachPiece(buffer) { range in
+                        fastPath.bpe.encodePiece(UnsafeBufferPointer(rebasing: buffer[range]), cache: cache, into: &out)
+                    }
                 } else {
                     HFTokenizer.forEachChainPiece(fastPath.chain, level: 0, buffer, 0..<buffer.count) { range in
-                        fastPath.bpe.encodePiece(bytes[range], into: &out)
+                        fastPath.bpe.encodePiece(UnsafeBufferPointer(rebasing: buffer[range]), cache: cache, into: &out)
                     }
                 }
             }

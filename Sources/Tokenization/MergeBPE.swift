@@ -99,6 +99,8 @@ public struct MergeBPE: Sendable {
     /// Vocabulary entries written outside the byte-level alphabet (DeepSeek-V3 lists its special tokens so):
     /// no byte string encodes to them, but their ids decode to their UTF-8 text.
     let textTokens: [UInt32: [UInt8]]
+    /// Files the per-thread piece caches of `encodePiece(_:cache:into:)`.
+    let pieceCaches = WordCacheOwner()
 
     /// Builds the model from token bytes by id and merges as id triples in rank order (rank = index).
     ///
@@ -164,17 +166,55 @@ public struct MergeBPE: Sendable {
 
     /// `encodePiece` with an explicit threshold (tests force either path with it).
     func encodePiece(_ piece: ArraySlice<UInt8>, into out: inout [UInt32], heapThreshold: Int) {
+        piece.withUnsafeBufferPointer { encodeBytes($0, into: &out, heapThreshold: heapThreshold) }
+    }
+
+    private func encodeBytes(_ piece: UnsafeBufferPointer<UInt8>, into out: inout [UInt32], heapThreshold: Int) {
         let n = piece.count
         if n == 0 { return }
-        if n == 1, let byte = piece.first {
-            out.append(byteIDs[Int(byte)])
+        if n == 1 {
+            out.append(byteIDs[Int(piece[0])])
             return
         }
         if ignoreMerges, let whole = ids[Array(piece)] {
             out.append(whole)
             return
         }
-        pairTable.merge(piece.map { byteIDs[Int($0)] }, into: &out, heapThreshold: heapThreshold)
+        if n > heapThreshold {
+            pairTable.mergeWithHeap(piece.map { byteIDs[Int($0)] }, into: &out)
+            return
+        }
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: n) { parts in
+            for (k, byte) in piece.enumerated() { parts[k] = byteIDs[Int(byte)] }
+            pairTable.mergeLinear(parts, count: n, into: &out)
+        }
+    }
+
+    /// `encodePiece(_:into:)` through this thread's piece cache (`pieceCaches.threadPieceCache()`).
+    ///
+    /// Exact: a pre-token's ids are a function of its bytes alone (no dropout), so a cached answer is the
+    /// answer. Why: in web text most pre-tokens are common words met again and again, and a cache hit (one hash,
+    /// one comparison, no allocation) costs a fraction of the merge loop. Measured on `ptk tokenize` with
+    /// Qwen2.5 (17,000 demo documents, 1 thread): see BENCHMARKS.md, "Piece caches".
+    ///
+    /// ```swift
+    /// let cache = bpe.pieceCaches.threadPieceCache()
+    /// buffer.withUnsafeBufferPointer { bpe.encodePiece($0, cache: cache, into: &out) }
+    /// ```
+    ///
+    /// - Complexity: O(n) for a hit; as `encodePiece(_:into:)` for a miss.
+    @inline(__always)
+    func encodePiece(_ piece: UnsafeBufferPointer<UInt8>, cache: PieceCache, into out: inout [UInt32]) {
+        let n = piece.count
+        if n == 0 { return }
+        if n == 1 {
+            out.append(byteIDs[Int(piece[0])])
+            return
+        }
+        if cache.lookup(piece, into: &out) { return }
+        let before = out.count
+        encodeBytes(piece, into: &out, heapThreshold: MergeBPE.heapThreshold)
+        cache.insert(piece, out[before...])
     }
 
     /// The ids of one pre-token; see `encodePiece(_:into:)`.
@@ -289,29 +329,41 @@ extension PairTable {
     /// The linear scan: every round finds the lowest pair value left to right.
     func mergeLinear(_ initial: [UInt32], into out: inout [UInt32]) {
         var parts = initial
-        let n = parts.count
-        if n < 2 {
-            out.append(contentsOf: parts)
+        parts.withUnsafeMutableBufferPointer { mergeLinear($0, count: $0.count, into: &out) }
+    }
+
+    /// The linear scan in place over the first `count` ids of `parts` (which it overwrites), with no allocation:
+    /// the pair values sit in a stack buffer and merged parts close up by moving the tail.
+    func mergeLinear(_ parts: UnsafeMutableBufferPointer<UInt32>, count n: Int, into out: inout [UInt32]) {
+        guard n >= 2, let ids = parts.baseAddress else {
+            out.append(contentsOf: parts.prefix(n))
             return
         }
-        // pairs[k] is the (rank << 32 | merged) of parts[k], parts[k + 1], or UInt64.max without a merge.
-        var pairs = [UInt64](repeating: .max, count: n - 1)
-        for k in 0..<(n - 1) { pairs[k] = pairValue(parts[k], parts[k + 1]) }
-        while !pairs.isEmpty {
-            var best = UInt64.max
-            var bestIndex = -1
-            for k in 0..<pairs.count where pairs[k] < best {  // strict: the leftmost of equal ranks
-                best = pairs[k]
-                bestIndex = k
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: n - 1) { buffer in
+            guard let pairs = buffer.baseAddress else { return }
+            // pairs[k] is the (rank << 32 | merged) of ids[k], ids[k + 1], or UInt64.max without a merge.
+            var count = n
+            for k in 0..<(n - 1) { pairs[k] = pairValue(ids[k], ids[k + 1]) }
+            while count > 1 {
+                var best = UInt64.max
+                var bestIndex = -1
+                for k in 0..<(count - 1) where pairs[k] < best {  // strict: the leftmost of equal ranks
+                    best = pairs[k]
+                    bestIndex = k
+                }
+                if bestIndex < 0 { break }
+                ids[bestIndex] = UInt32(truncatingIfNeeded: best)
+                let tail = count - bestIndex - 2
+                if tail > 0 {
+                    (ids + bestIndex + 1).update(from: ids + bestIndex + 2, count: tail)
+                    (pairs + bestIndex).update(from: pairs + bestIndex + 1, count: tail)
+                }
+                count -= 1
+                if bestIndex > 0 { pairs[bestIndex - 1] = pairValue(ids[bestIndex - 1], ids[bestIndex]) }
+                if bestIndex < count - 1 { pairs[bestIndex] = pairValue(ids[bestIndex], ids[bestIndex + 1]) }
             }
-            if bestIndex < 0 { break }
-            parts[bestIndex] = UInt32(truncatingIfNeeded: best)
-            parts.remove(at: bestIndex + 1)
-            pairs.remove(at: bestIndex)
-            if bestIndex > 0 { pairs[bestIndex - 1] = pairValue(parts[bestIndex - 1], parts[bestIndex]) }
-            if bestIndex < pairs.count { pairs[bestIndex] = pairValue(parts[bestIndex], parts[bestIndex + 1]) }
+            out.append(contentsOf: UnsafeBufferPointer(start: ids, count: count))
         }
-        out.append(contentsOf: parts)
     }
 
     /// Lowest-rank-first merging over a doubly linked list of parts with a heap of (rank, start) keys.

@@ -210,11 +210,18 @@ struct HFMergeBPETests {
                 merges.append((l, r, merged))
             }
             let bpe = try MergeBPE(tokens: tokens, merges: merges, ignoreMerges: round % 2 == 0)
+            let smallCache = PieceCache(owner: nil, limit: 16)  // a cache belongs to one model
             for _ in 0..<50 {
                 let piece = (0..<Int.random(in: 0...24, using: &generator)).map { _ in
                     UInt8(97 + Int.random(in: 0..<4, using: &generator))
                 }
                 #expect(bpe.encodePiece(piece) == bpe.encodePieceReference(piece), "round \(round) piece \(piece)")
+                // Through a piece cache small enough to be emptied often: twice, so the second answer is a hit.
+                for _ in 0..<2 {
+                    var cached: [UInt32] = [7]
+                    piece.withUnsafeBufferPointer { bpe.encodePiece($0, cache: smallCache, into: &cached) }
+                    #expect(cached == [7] + bpe.encodePieceReference(piece), "cached, round \(round) piece \(piece)")
+                }
             }
             // The heap merge (forced with threshold 0) equals the linear scan on long pieces, and both the oracle.
             for _ in 0..<20 {
@@ -228,6 +235,57 @@ struct HFMergeBPETests {
                 if piece.count <= 120 { #expect(heap == bpe.encodePieceReference(piece)) }
             }
         }
+    }
+
+    @Test("PieceCache: hits give the filed ids, distinct keys with equal prefixes stay apart, limits empty it")
+    func pieceCache() {
+        let cache = PieceCache(owner: nil, limit: 3)
+        func lookup(_ text: String) -> [UInt32]? {
+            var out: [UInt32] = [99]
+            let hit = Array(text.utf8).withUnsafeBufferPointer { cache.lookup($0, into: &out) }
+            return hit ? Array(out.dropFirst()) : (out == [99] ? nil : [])
+        }
+        func insert(_ text: String, _ ids: [UInt32]) {
+            Array(text.utf8).withUnsafeBufferPointer { cache.insert($0, ids[...]) }
+        }
+        #expect(lookup("hello") == nil)
+        insert("hello", [1, 2])
+        insert("hello world!", [3])  // longer than one 8-byte word
+        insert("hell", [])
+        #expect(lookup("hello") == [1, 2])
+        #expect(lookup("hello world!") == [3])
+        #expect(lookup("hell") == [])
+        #expect(lookup("hello world?") == nil)
+        #expect(lookup("hel") == nil)
+        insert("fourth", [4])  // the limit (3 entries) empties the cache first
+        #expect(cache.count == 1)
+        #expect(lookup("hello") == nil)
+        #expect(lookup("fourth") == [4])
+        let long = String(repeating: "x", count: PieceCache.longestKey + 1)
+        insert(long, [5])
+        #expect(lookup(long) == nil)
+        cache.clear()
+        #expect(lookup("fourth") == nil)
+        // Many keys that share their first 8 bytes and length, so slots collide on probes.
+        let many = PieceCache(owner: nil)
+        for k in 0..<5000 {
+            Array("prefix--\(k)".utf8).withUnsafeBufferPointer { many.insert($0, [UInt32(k), UInt32(k) + 1]) }
+        }
+        for k in stride(from: 0, to: 5000, by: 7) {
+            var out: [UInt32] = []
+            let hit = Array("prefix--\(k)".utf8).withUnsafeBufferPointer { many.lookup($0, into: &out) }
+            #expect(hit && out == [UInt32(k), UInt32(k) + 1])
+        }
+    }
+
+    @Test("TokenizerCaches.clear() empties a thread's cache at its next fetch")
+    func clearingCaches() throws {
+        let owner = WordCacheOwner()
+        let cache = owner.threadPieceCache()
+        Array("abc".utf8).withUnsafeBufferPointer { cache.insert($0, [1]) }
+        #expect(owner.threadPieceCache() === cache && cache.count == 1)
+        TokenizerCaches.clear()
+        #expect(owner.threadPieceCache() === cache && cache.count == 0)
     }
 
     @Test("a 200,000-byte run of one character merges in O(n log n), equal to the linear scan on a shorter run")
