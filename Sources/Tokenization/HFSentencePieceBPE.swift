@@ -57,6 +57,13 @@ public struct SentencePieceBPE: Sendable {
     /// vocabulary (the pending unknown token is then written before it, as without the cut) and no
     /// `ignoreMerges` (which looks at the whole pre-token).
     let wordSpaceID: UInt32?
+    /// Files the per-thread word caches of `encodePiece(_:cache:into:)`.
+    let pieceCaches = WordCacheOwner()
+
+    /// Whether `encodePiece(_:cache:into:)` may cut at bytes: merging word by word (`wordSpaceID`) with an
+    /// unknown token, so that every scalar leaves a symbol (none is dropped) and a cut falls before each `▁`
+    /// whose preceding scalar is not `▁`.
+    var cachesWords: Bool { wordSpaceID != nil && unknownID != nil }
 
     /// Builds the model from token strings (UTF-8) by id and merges as id triples in rank order (rank = index).
     ///
@@ -201,6 +208,56 @@ public struct SentencePieceBPE: Sendable {
                 start = end
             }
         }
+    }
+
+    /// `encodePiece(_:into:)` word by word through this thread's word cache (`pieceCaches.threadPieceCache()`),
+    /// where `cachesWords`; other models take `encodePiece(_:into:)`.
+    ///
+    /// Why: a legacy Llama-2 / Mistral file makes a whole document one pre-token; cut into words (see
+    /// `wordSpaceID`), the same words come back document after document, and a cached word skips both the
+    /// scalar lookups and the merges. Exact: a word's symbols come from its own bytes (no unknown token is
+    /// pending at a cut, since `▁` is a known symbol and writes it first), and its merges stay inside it. The
+    /// cuts are found on bytes: before each `▁` (E2 96 81) after the first byte whose previous scalar is not `▁`,
+    /// which, with no scalar dropped, is where the previous symbol exists and is not `▁`.
+    ///
+    /// - Complexity: O(n) for cached words; as `encodePiece(_:into:)` for the others.
+    func encodePiece(_ piece: UnsafeBufferPointer<UInt8>, cache: PieceCache, into out: inout [UInt32]) {
+        guard cachesWords, let base = piece.baseAddress else {
+            encodePiece(ArraySlice(piece), into: &out)
+            return
+        }
+        let n = piece.count
+        var start = 0
+        while start < n {
+            var cut = n
+            var q = start + 1
+            while q + 2 < n {
+                guard let found = memchr(base + q, 0xE2, n - 2 - q) else { break }
+                q = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                if base[q + 1] == 0x96 && base[q + 2] == 0x81
+                    && !(q >= 3 && base[q - 3] == 0xE2 && base[q - 2] == 0x96 && base[q - 1] == 0x81)
+                {
+                    cut = q
+                    break
+                }
+                q += 1
+            }
+            encodeWord(UnsafeBufferPointer(rebasing: piece[start..<cut]), cache: cache, into: &out)
+            start = cut
+        }
+    }
+
+    /// One word of `encodePiece(_:cache:into:)`: from the cache, or its symbols merged and then cached.
+    private func encodeWord(_ word: UnsafeBufferPointer<UInt8>, cache: PieceCache, into out: inout [UInt32]) {
+        if cache.lookup(word, into: &out) { return }
+        let before = out.count
+        var symbols = initialSymbols(ArraySlice(word))
+        if symbols.count > MergeBPE.heapThreshold {
+            pairTable.mergeWithHeap(symbols, into: &out)
+        } else {
+            symbols.withUnsafeMutableBufferPointer { pairTable.mergeLinear($0, count: $0.count, into: &out) }
+        }
+        cache.insert(word, out[before...])
     }
 
     /// The symbols before merging, as `tokenizers`' `merge_word` builds its `Word`.

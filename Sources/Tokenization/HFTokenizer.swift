@@ -85,8 +85,9 @@ public struct HFTokenizer: Sendable {
     public let addedTokens: [AddedToken]
     /// The fast path, when the components allow it.
     let fastPath: FastPath?
-    /// Whether a Unigram model encodes pre-tokens through its per-thread cache (`HFUnigram.encodeCached`; off
-    /// with `allowFastPath: false`, so `encodeGeneral` is the uncached reference).
+    /// Whether a Unigram or SentencePiece-style BPE model encodes through its per-thread cache
+    /// (`HFUnigram.encodeCached`, `SentencePieceBPE.encodePiece(_:cache:into:)`; off with `allowFastPath: false`,
+    /// so `encodeGeneral` is the uncached reference).
     let cachesWords: Bool
     /// Added tokens matched in the raw text (`normalized: false`).
     private let rawMatcher: AddedTokenMatcher
@@ -329,8 +330,15 @@ public struct HFTokenizer: Sendable {
         }
         let pieces = preTokenizer?.preTokenize([bytes], startsText: startsText) ?? [bytes]
         if cachesWords, let unigram = model as? HFUnigram {
-            let cache = unigram.wordCaches.threadCache([UInt32].self)
+            let cache = unigram.wordCaches.threadPieceCache()
             for piece in pieces where !piece.isEmpty { unigram.encodeCached(piece: piece, cache: cache, into: &out) }
+            return
+        }
+        if cachesWords, let bpe = model as? SentencePieceBPE, bpe.cachesWords {
+            let cache = bpe.pieceCaches.threadPieceCache()
+            for piece in pieces where !piece.isEmpty {
+                piece.withUnsafeBufferPointer { bpe.encodePiece($0, cache: cache, into: &out) }
+            }
             return
         }
         for piece in pieces where !piece.isEmpty {

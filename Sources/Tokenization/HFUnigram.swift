@@ -68,18 +68,13 @@ public struct HFUnigram: HFModel {
     /// BENCHMARKS.md, "Unigram word caches").
     ///
     /// - Complexity: O(piece bytes) on a hit; `encode(piece:)` on a miss.
-    func encodeCached(piece: [UInt8], cache: WordCache<[UInt32]>, into out: inout [UInt32]) {
-        guard piece.count <= WordCache<[UInt32]>.longestKey else {
+    func encodeCached(piece: [UInt8], cache: PieceCache, into out: inout [UInt32]) {
+        piece.withUnsafeBufferPointer { bytes in
+            if cache.lookup(bytes, into: &out) { return }
+            let before = out.count
             encode(piece: piece, into: &out)
-            return
+            cache.insert(bytes, out[before...])
         }
-        if let ids = cache.table[piece] {
-            out.append(contentsOf: ids)
-            return
-        }
-        let before = out.count
-        encode(piece: piece, into: &out)
-        cache.insert(piece, Array(out[before...]))
     }
 
     public func encode(piece: [UInt8], into out: inout [UInt32]) {

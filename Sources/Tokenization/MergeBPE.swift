@@ -332,38 +332,11 @@ extension PairTable {
         parts.withUnsafeMutableBufferPointer { mergeLinear($0, count: $0.count, into: &out) }
     }
 
-    /// The linear scan in place over the first `count` ids of `parts` (which it overwrites), with no allocation:
-    /// the pair values sit in a stack buffer and merged parts close up by moving the tail.
+    /// The linear scan over the first `count` ids of `parts` (which it overwrites), appending the result: no
+    /// allocation (see `mergeInPlace`).
     func mergeLinear(_ parts: UnsafeMutableBufferPointer<UInt32>, count n: Int, into out: inout [UInt32]) {
-        guard n >= 2, let ids = parts.baseAddress else {
-            out.append(contentsOf: parts.prefix(n))
-            return
-        }
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: n - 1) { buffer in
-            guard let pairs = buffer.baseAddress else { return }
-            // pairs[k] is the (rank << 32 | merged) of ids[k], ids[k + 1], or UInt64.max without a merge.
-            var count = n
-            for k in 0..<(n - 1) { pairs[k] = pairValue(ids[k], ids[k + 1]) }
-            while count > 1 {
-                var best = UInt64.max
-                var bestIndex = -1
-                for k in 0..<(count - 1) where pairs[k] < best {  // strict: the leftmost of equal ranks
-                    best = pairs[k]
-                    bestIndex = k
-                }
-                if bestIndex < 0 { break }
-                ids[bestIndex] = UInt32(truncatingIfNeeded: best)
-                let tail = count - bestIndex - 2
-                if tail > 0 {
-                    (ids + bestIndex + 1).update(from: ids + bestIndex + 2, count: tail)
-                    (pairs + bestIndex).update(from: pairs + bestIndex + 1, count: tail)
-                }
-                count -= 1
-                if bestIndex > 0 { pairs[bestIndex - 1] = pairValue(ids[bestIndex - 1], ids[bestIndex]) }
-                if bestIndex < count - 1 { pairs[bestIndex] = pairValue(ids[bestIndex], ids[bestIndex + 1]) }
-            }
-            out.append(contentsOf: UnsafeBufferPointer(start: ids, count: count))
-        }
+        let left = mergeInPlace(UnsafeMutableBufferPointer(rebasing: parts[0..<n]))
+        out.append(contentsOf: parts[0..<left])
     }
 
     /// Lowest-rank-first merging over a doubly linked list of parts with a heap of (rank, start) keys.

@@ -13,7 +13,14 @@ import Synchronization
 /// ```
 ///
 /// - Complexity: lookups and inserts are O(word bytes) expected.
-final class WordCache<Value> {
+/// What `WordCacheOwner.dropOrphans` asks of a `WordCache` of any value type.
+protocol AnyWordCache: AnyObject {
+    var isOrphan: Bool { get }
+}
+
+final class WordCache<Value>: AnyWordCache {
+    var isOrphan: Bool { owner == nil }
+
     var table: [[UInt8]: Value] = [:]
     let limit: Int
     /// The `TokenizerCaches` generation the entries belong to.
@@ -44,14 +51,37 @@ final class WordCacheOwner: Sendable {
     /// Entries per thread before the cache is emptied.
     let limit: Int
 
-    init(limit: Int = 32_768) { self.limit = limit }
+    /// This owner's keys in each thread's dictionary (made once: a key per fetch cost as much as the fetch).
+    private let wordKey: String
+    private let pieceKey: String
+
+    /// Numbers owners, so that no two owners of a process share a key.
+    private static let made = Atomic<Int>(0)
+
+    init(limit: Int = 32_768) {
+        self.limit = limit
+        let number = WordCacheOwner.made.add(1, ordering: .relaxed).newValue
+        wordKey = "ptk.wordcache.\(number)"
+        pieceKey = "ptk.piececache.\(number)"
+    }
+
+    /// Drops this thread's caches whose owner is gone (a model released), so that a process loading many
+    /// tokenizers does not keep a cache per model per thread. Runs only when a thread makes a new cache.
+    static func dropOrphans(_ dictionary: NSMutableDictionary) {
+        var orphans: [Any] = []
+        for (key, value) in dictionary {
+            if let cache = value as? PieceCache, cache.owner == nil { orphans.append(key) }
+            if let cache = value as? AnyWordCache, cache.isOrphan { orphans.append(key) }
+        }
+        for key in orphans { dictionary.removeObject(forKey: key) }
+    }
 
     /// This thread's cache for this owner.
     ///
     /// - Complexity: one thread-dictionary lookup; call it once per document, not per word.
     func threadCache<Value>(_: Value.Type = Value.self) -> WordCache<Value> {
         let dictionary = Thread.current.threadDictionary
-        let key = "ptk.wordcache.\(UInt(bitPattern: ObjectIdentifier(self)))"
+        let key = wordKey
         let generation = TokenizerCaches.generation.load(ordering: .relaxed)
         if let found = dictionary[key] as? WordCache<Value>, found.owner === self {
             if found.generation != generation {
@@ -60,6 +90,7 @@ final class WordCacheOwner: Sendable {
             }
             return found
         }
+        WordCacheOwner.dropOrphans(dictionary)
         let made = WordCache<Value>(owner: self, limit: limit)
         made.generation = generation
         dictionary[key] = made
@@ -214,12 +245,12 @@ final class PieceCache {
 }
 
 extension WordCacheOwner {
-    /// This thread's `PieceCache` for this owner.
+    /// This thread's `PieceCache` for this owner (its key: `pieceKey`).
     ///
     /// - Complexity: one thread-dictionary lookup; call it once per document, not per piece.
     func threadPieceCache() -> PieceCache {
         let dictionary = Thread.current.threadDictionary
-        let key = "ptk.piececache.\(UInt(bitPattern: ObjectIdentifier(self)))"
+        let key = pieceKey
         let generation = TokenizerCaches.generation.load(ordering: .relaxed)
         if let found = dictionary[key] as? PieceCache, found.owner === self {
             if found.generation != generation {
@@ -228,6 +259,7 @@ extension WordCacheOwner {
             }
             return found
         }
+        WordCacheOwner.dropOrphans(dictionary)
         let made = PieceCache(owner: self, limit: limit)
         made.generation = generation
         dictionary[key] = made

@@ -103,6 +103,7 @@ struct SentencePieceBPEModelTests {
                 tokens: tokens.map(utf8), merges: merges, unknownID: round % 3 == 2 ? nil : 0,
                 fuseUnknown: round % 4 < 2, byteFallback: round % 2 == 0, ignoreMerges: round % 5 == 0)
             if round % 2 == 1 { #expect((bpe.wordSpaceID != nil) == (round % 5 != 0), "round \(round)") }
+            let smallCache = PieceCache(owner: nil, limit: 8)  // a cache belongs to one model
             let pool = alphabet + ["Ω", "✓"]
             for _ in 0..<60 {
                 let length = Int.random(in: 0...(round % 3 == 0 ? 200 : 30), using: &generator)
@@ -114,6 +115,11 @@ struct SentencePieceBPEModelTests {
                 #expect(linear == heap, "round \(round) length \(length)")
                 let text = String(decoding: piece, as: UTF8.self)
                 #expect(linear == bpe.encodePieceReference(piece), "round \(round) piece \(text)")
+                for _ in 0..<2 {  // word by word through a small cache, the second time mostly hits
+                    var cached: [UInt32] = [99]
+                    piece.withUnsafeBufferPointer { bpe.encodePiece($0, cache: smallCache, into: &cached) }
+                    #expect(cached == [99] + linear, "cached, round \(round) piece \(text)")
+                }
             }
         }
     }
