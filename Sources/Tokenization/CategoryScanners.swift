@@ -44,19 +44,28 @@ public enum CategoryScanner: String, HFMatcher, CaseIterable {
         // The flag table is bound once per call: reading the lazy global per scalar cost a `swift_once` check
         // and a retain each time (perf, DeepSeek-V3 encode).
         CategoryText.bmpFlags.withUnsafeBufferPointer { table in
-            let scan = CategoryText(bytes: buffer, table: table)
             var ranges: [Range<Int>] = []
-            var i = 0
-            while i < buffer.count {
-                let (flags, length) = scan.scalar(at: i)
-                if let end = matchEnd(scan, at: i, flags: flags, length: length) {
-                    ranges.append(i..<end)
-                    i = end
-                } else {
-                    i += length
-                }
-            }
+            forEachMatch(in: buffer, table: table) { ranges.append($0) }
             return ranges
+        }
+    }
+
+    /// Calls `body` with each match of `buffer`, left to right, with the flag table (`CategoryText.bmpFlags`)
+    /// bound by the caller: no array, so a chain of Splits costs nothing per piece but the scan.
+    @inline(__always)
+    func forEachMatch(
+        in buffer: UnsafeBufferPointer<UInt8>, table: UnsafeBufferPointer<UInt8>, _ body: (Range<Int>) -> Void
+    ) {
+        let scan = CategoryText(bytes: buffer, table: table)
+        var i = 0
+        while i < buffer.count {
+            let (flags, length) = scan.scalar(at: i)
+            if let end = matchEnd(scan, at: i, flags: flags, length: length) {
+                body(i..<end)
+                i = end
+            } else {
+                i += length
+            }
         }
     }
 

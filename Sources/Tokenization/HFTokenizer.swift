@@ -63,6 +63,11 @@ public struct HFTokenizer: Sendable {
             self.pattern = pattern
             self.chain = chain
             self.bpe = bpe
+            let scanners = chain.compactMap { level -> CategoryScanner? in
+                if case let .matcher(matcher) = level { return matcher as? CategoryScanner }
+                return nil
+            }
+            categoryChain = !chain.isEmpty && scanners.count == chain.count ? scanners : nil
         }
 
         let normalizesNFC: Bool
@@ -70,6 +75,8 @@ public struct HFTokenizer: Sendable {
         let pattern: PreTokenizerPattern?
         /// Isolated Splits applied in turn on byte ranges (DeepSeek-V3's three), when `pattern` is nil.
         let chain: [HFSplitPattern]
+        /// `chain` when every level is a category scanner (DeepSeek-V3), walked by `forEachCategoryPiece`.
+        let categoryChain: [CategoryScanner]?
         let bpe: MergeBPE
     }
 
@@ -224,6 +231,37 @@ public struct HFTokenizer: Sendable {
         emit(previous..<slice.count)
     }
 
+    /// `forEachChainPiece` for a chain of category scanners: the same pieces, with no array per piece.
+    ///
+    /// Why: DeepSeek-V3 runs three Splits, the later ones once per piece of the one before; there, an array of
+    /// matches per call and a retain of each level's matcher were a sixth of encoding (perf). Category scanners
+    /// are plain enum cases with a callback form (`CategoryScanner.forEachMatch`), and the flag table is bound
+    /// once per text.
+    static func forEachCategoryPiece(
+        _ chain: UnsafeBufferPointer<CategoryScanner>, level: Int, _ buffer: UnsafeBufferPointer<UInt8>,
+        table: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ body: (Range<Int>) -> Void
+    ) {
+        if level == chain.count {
+            body(range)
+            return
+        }
+        let base = range.lowerBound
+        var previous = 0
+        chain[level].forEachMatch(in: UnsafeBufferPointer(rebasing: buffer[range]), table: table) { match in
+            if previous < match.lowerBound {
+                forEachCategoryPiece(chain, level: level + 1, buffer, table: table,
+                                     (base + previous)..<(base + match.lowerBound), body)
+            }
+            forEachCategoryPiece(chain, level: level + 1, buffer, table: table,
+                                 (base + match.lowerBound)..<(base + match.upperBound), body)
+            previous = match.upperBound
+        }
+        if base + previous < range.upperBound {
+            forEachCategoryPiece(chain, level: level + 1, buffer, table: table, (base + previous)..<range.upperBound,
+                                 body)
+        }
+    }
+
     /// Encodes text as `tokenizers` does with `add_special_tokens=False` and `encode_special_tokens = True`.
     ///
     /// ```swift
@@ -313,6 +351,16 @@ public struct HFTokenizer: Sendable {
                 if let pattern = fastPath.pattern {
                     pattern.forEachPiece(buffer) { range in
                         fastPath.bpe.encodePiece(UnsafeBufferPointer(rebasing: buffer[range]), cache: cache, into: &out)
+                    }
+                } else if let categoryChain = fastPath.categoryChain {
+                    categoryChain.withUnsafeBufferPointer { chain in
+                        CategoryText.bmpFlags.withUnsafeBufferPointer { table in
+                            HFTokenizer.forEachCategoryPiece(chain, level: 0, buffer, table: table, 0..<buffer.count) {
+                                range in
+                                fastPath.bpe.encodePiece(
+                                    UnsafeBufferPointer(rebasing: buffer[range]), cache: cache, into: &out)
+                            }
+                        }
                     }
                 } else {
                     HFTokenizer.forEachChainPiece(fastPath.chain, level: 0, buffer, 0..<buffer.count) { range in

@@ -134,6 +134,27 @@ struct CategoryScannerTests {
         #expect(differences == 0)
     }
 
+    @Test("the category chain walk cuts the pieces the general chain walk cuts (DeepSeek-V3's three Splits)")
+    func categoryChainEqualsGeneralChain() {
+        let scanners: [CategoryScanner] = [.digits3, .cjkKana, .deepseekWords]
+        let general = scanners.map { HFSplitPattern.matcher($0) }
+        for text in adversarialTexts + oldUnicodeTexts(count: 2000, seed: 78) {
+            let bytes = Array(text.utf8)
+            var ours: [Range<Int>] = [], theirs: [Range<Int>] = []
+            bytes.withUnsafeBufferPointer { buffer in
+                scanners.withUnsafeBufferPointer { chain in
+                    CategoryText.bmpFlags.withUnsafeBufferPointer { table in
+                        HFTokenizer.forEachCategoryPiece(chain, level: 0, buffer, table: table, 0..<buffer.count) {
+                            ours.append($0)
+                        }
+                    }
+                }
+                HFTokenizer.forEachChainPiece(general, level: 0, buffer, 0..<buffer.count) { theirs.append($0) }
+            }
+            #expect(ours == theirs, "\(text.debugDescription)")
+        }
+    }
+
     @Test func examples() {
         #expect(CategoryScanner.digits3.matches(in: Array("a1234".utf8)) == [1..<4, 4..<5])
         #expect(CategoryScanner.cjkKana.matches(in: Array("ab中文かなx".utf8)) == [2..<14])
