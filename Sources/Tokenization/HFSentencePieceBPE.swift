@@ -222,26 +222,13 @@ public struct SentencePieceBPE: Sendable {
     ///
     /// - Complexity: O(n) for cached words; as `encodePiece(_:into:)` for the others.
     func encodePiece(_ piece: UnsafeBufferPointer<UInt8>, cache: PieceCache, into out: inout [UInt32]) {
-        guard cachesWords, let base = piece.baseAddress else {
+        guard cachesWords, piece.baseAddress != nil else {
             encodePiece(ArraySlice(piece), into: &out)
             return
         }
-        let n = piece.count
         var start = 0
-        while start < n {
-            var cut = n
-            var q = start + 1
-            while q + 2 < n {
-                guard let found = memchr(base + q, 0xE2, n - 2 - q) else { break }
-                q = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-                if base[q + 1] == 0x96 && base[q + 2] == 0x81
-                    && !(q >= 3 && base[q - 3] == 0xE2 && base[q - 2] == 0x96 && base[q - 1] == 0x81)
-                {
-                    cut = q
-                    break
-                }
-                q += 1
-            }
+        while start < piece.count {
+            let cut = spaceWordEnd(piece, from: start)
             encodeWord(UnsafeBufferPointer(rebasing: piece[start..<cut]), cache: cache, into: &out)
             start = cut
         }
@@ -356,6 +343,34 @@ public struct SentencePieceBPE: Sendable {
         }
         return partIDs
     }
+}
+
+/// The end of the word that starts at `start` in UTF-8 text with `▁` for spaces: the next `▁` (E2 96 81) after
+/// `start` whose previous scalar is not `▁`, or the end of the text.
+///
+/// The cut that word-by-word merging makes (`SentencePieceBPE.wordSpaceID`, `SentencePieceScoreBPE.mergesByWord`),
+/// found on bytes: E2 is a lead byte, so E2 96 81 is always the scalar `▁` itself.
+///
+/// ```swift
+/// Array("▁a▁▁b▁c".utf8).withUnsafeBufferPointer { spaceWordEnd($0, from: 0) }   // 4: before "▁▁b"
+/// ```
+///
+/// - Complexity: O(word bytes), by `memchr` for E2.
+func spaceWordEnd(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+    guard let base = bytes.baseAddress else { return bytes.count }
+    let n = bytes.count
+    var q = start + 1
+    while q + 2 < n {
+        guard let found = memchr(base + q, 0xE2, n - 2 - q) else { return n }
+        q = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+        if base[q + 1] == 0x96 && base[q + 2] == 0x81
+            && !(q >= 3 && base[q - 3] == 0xE2 && base[q - 2] == 0x96 && base[q - 1] == 0x81)
+        {
+            return q
+        }
+        q += 1
+    }
+    return n
 }
 
 extension PairTable {

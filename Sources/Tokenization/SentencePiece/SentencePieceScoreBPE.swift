@@ -1,3 +1,5 @@
+import Foundation
+
 /// SentencePiece's BPE model: merges adjacent symbols into the vocabulary piece of highest score.
 ///
 /// Unlike Hugging Face merges-list BPE, there is no merge table: the normalized text starts as one symbol per
@@ -38,6 +40,13 @@ struct SentencePieceScoreBPE: Sendable {
     /// sentencepiece); the normalizer is probably most of the rest. Off when the table has unused pieces (their recorded splits depend on the global
     /// queue order) or a piece with such a "▁"; `SentencePieceBPE.hasSpaceAfterOtherScalar` decides the latter.
     let mergesByWord: Bool
+    /// Whether `encode` may take whole words from a per-thread cache: merging word by word, with no user-defined
+    /// pieces (whose frozen symbols could hide a cut) and with "▁" in the piece table, so that the first symbol of
+    /// every word but the first is a known piece and no run of unknown symbols reaches across a cut. A word's ids
+    /// are then a function of its bytes alone.
+    let cachesWords: Bool
+    /// Files the per-thread word caches (`cachesWords`).
+    let pieceCaches = WordCacheOwner()
 
     init(pieces: [[UInt8]], scores: [Float], types: [SentencePieceType], unknownID: UInt32, byteFallback: Bool)
         throws(TokenizerError) {
@@ -59,6 +68,7 @@ struct SentencePieceScoreBPE: Sendable {
         mergesByWord = !table.contains {
             types[Int($0.id)] == .unused || SentencePieceBPE.hasSpaceAfterOtherScalar($0.bytes, space: space)
         }
+        cachesWords = mergesByWord && user.isEmpty && trie.id(of: space[...]) != nil
     }
 
     /// The ids of normalized text.
@@ -70,8 +80,30 @@ struct SentencePieceScoreBPE: Sendable {
 
     /// Appends the ids of normalized text to `out`.
     func encode(_ normalized: [UInt8], into out: inout [UInt32]) {
-        emit(segment(normalized), normalized, into: &out)
+        guard cachesWords else {
+            emit(segment(normalized), normalized, into: &out)
+            return
+        }
+        let cache = pieceCaches.threadPieceCache()
+        normalized.withUnsafeBufferPointer { buffer in
+            var start = 0
+            while start < buffer.count {
+                let end = spaceWordEnd(buffer, from: start)
+                let word = UnsafeBufferPointer(rebasing: buffer[start..<end])
+                if !cache.lookup(word, into: &out) {
+                    let before = out.count
+                    let bytes = Array(word)
+                    emit(segment(bytes), bytes, into: &out)
+                    cache.insert(word, out[before...])
+                }
+                start = end
+            }
+        }
     }
+
+    // Why a cache: sentencepiece merges every word of every document again; in web text the same words come
+    // back all the time, and a cached word costs a hash and a comparison instead of its character split, the
+    // merge scans and the piece lookups. Measured in BENCHMARKS.md ("Piece caches").
 
     /// `encode` through `segmentReference` (the test oracle).
     func encodeReference(_ normalized: [UInt8]) -> [UInt32] {
