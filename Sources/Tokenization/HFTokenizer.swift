@@ -92,9 +92,9 @@ public struct HFTokenizer: Sendable {
     public let addedTokens: [AddedToken]
     /// The fast path, when the components allow it.
     let fastPath: FastPath?
-    /// Whether a Unigram or SentencePiece-style BPE model encodes through its per-thread cache
-    /// (`HFUnigram.encodeCached`, `SentencePieceBPE.encodePiece(_:cache:into:)`; off with `allowFastPath: false`,
-    /// so `encodeGeneral` is the uncached reference).
+    /// Whether a Unigram, SentencePiece-style BPE or WordPiece model encodes through its per-thread cache
+    /// (`HFUnigram.encodeCached`, `SentencePieceBPE.encodePiece(_:cache:into:)`, `HFWordPiece.encode(_:cache:into:)`;
+    /// off with `allowFastPath: false`, so `encodeGeneral` is the uncached reference).
     let cachesWords: Bool
     /// Added tokens matched in the raw text (`normalized: false`).
     private let rawMatcher: AddedTokenMatcher
@@ -366,6 +366,15 @@ public struct HFTokenizer: Sendable {
                     HFTokenizer.forEachChainPiece(fastPath.chain, level: 0, buffer, 0..<buffer.count) { range in
                         fastPath.bpe.encodePiece(UnsafeBufferPointer(rebasing: buffer[range]), cache: cache, into: &out)
                     }
+                }
+            }
+            return
+        }
+        if cachesWords, let scanner = preTokenizer as? any HFPieceScanner, let wordPiece = model as? HFWordPiece {
+            let cache = wordPiece.pieceCaches.threadPieceCache()
+            bytes.withUnsafeBufferPointer { buffer in
+                scanner.forEachPiece(buffer) {
+                    wordPiece.encode(UnsafeBufferPointer(rebasing: buffer[$0]), cache: cache, into: &out)
                 }
             }
             return

@@ -32,6 +32,8 @@ public struct HFWordPiece: HFBufferEncodingModel {
     let starts: ByteTrie
     /// Entries that begin with `prefix`, keyed without it.
     let continuations: ByteTrie
+    /// Files the per-thread word caches of `encode(_:cache:into:)`.
+    let pieceCaches = WordCacheOwner()
 
     /// Builds the model from vocabulary strings (UTF-8) and ids.
     ///
@@ -93,6 +95,18 @@ public struct HFWordPiece: HFBufferEncodingModel {
     public func encode(piece: [UInt8], into out: inout [UInt32]) {
         if piece.isEmpty { return }
         piece.withUnsafeBufferPointer { buffer in encode(buffer, into: &out) }
+    }
+
+    /// `encode(_:into:)` through this thread's word cache (`pieceCaches.threadPieceCache()`).
+    ///
+    /// Exact: a word's ids depend on its bytes alone. Why: the greedy longest-match walks the vocabulary trie once
+    /// per piece of the word, and common words come back document after document.
+    @inline(__always)
+    func encode(_ word: UnsafeBufferPointer<UInt8>, cache: PieceCache, into out: inout [UInt32]) {
+        if cache.lookup(word, into: &out) { return }
+        let before = out.count
+        encode(word, into: &out)
+        cache.insert(word, out[before...])
     }
 
     /// Appends the ids of one word (valid UTF-8).
