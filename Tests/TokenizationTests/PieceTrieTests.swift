@@ -119,6 +119,17 @@ struct PieceTrieTests {
         check(keys, &generator, alphabet: mixed)
     }
 
+    /// Ids past the unit's 24 bits go to the side table; lookups must still find them.
+    @Test func idsBeyondTheUnitField() {
+        var generator = SplitMix64(state: 41)
+        let small: [UInt8] = [0x61, 0x62, 0xE2, 0x96, 0x81]
+        let keys = randomVocabulary(&generator, count: 300, alphabet: small).map { key in
+            (bytes: key.bytes, id: key.id % 3 == 0 ? key.id + 0xFF_FFF0 : key.id)
+        }
+        check(keys, &generator, alphabet: small)
+        #expect(keys.contains { $0.id >= 0xFF_FFFE })
+    }
+
     @Test func emptyTrie() {
         let trie = PieceTrie(pieces: [])
         #expect(trie.nodeCount == 1)
