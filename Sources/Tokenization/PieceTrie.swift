@@ -20,8 +20,9 @@ import Foundation
 /// units, so 98.5% of the units are nodes; BENCHMARKS.md):
 /// - Before this, the trie was an open-addressing hash table keyed by `node << 8 | byte` (`HashPieceTrie`, now
 ///   the test reference): 16-byte slots, a table of tens of megabytes, each byte of a walk a cache miss anywhere
-///   in it. j2 went from 0.44× sentencepiece (4.3 MB/s) to 1.2–1.4× (12–13 MB/s) with the double array, the
-///   same ids on every document; loading j2 stays about 1.1 s (the build sorts flat keys with `memcmp`).
+///   in it. j2 went from 0.44–0.51× sentencepiece (4.2–4.8 MB/s) to 1.2–1.5× (11–12.7 MB/s) with the double
+///   array, the same ids on every document; loading j2 stays about 1.1 s (the build sorts flat keys with
+///   `memcmp`: sorting `[[UInt8]]` cost 0.4 s more).
 /// - 8-byte units (label, base and piece packed) rather than three `Int32` arrays or a 12-byte struct: one
 ///   load per step, and 7.5 MB instead of 11 MB for j2.
 /// - Placement order: bases are given breadth first down to `breadthFirstDepth` (the first bytes, which every

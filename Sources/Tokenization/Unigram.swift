@@ -145,7 +145,8 @@ public struct UnigramModel: Sendable {
     /// `UnigramWord` reasons about) and no piece spans a word cut (`spans` is nil).
     ///
     /// Why not with multi-word pieces: `encodeByWords` stays exact with them (`SpanPairs`; tests call it on j2),
-    /// but on j2 it was no faster (0.54× sentencepiece against 0.62× for the whole-text Viterbi, 5 MB bench):
+    /// but on j2 it was no faster (0.54× sentencepiece against 0.62× for the whole-text Viterbi, 5 MB bench, with
+    /// the hash-table trie of then):
     /// 13% of the cuts are spanned, words average 19 bytes, and 29% of the words have near-ties that `Float`
     /// rounding can flip, so they run their Viterbi again from the true starting score on every occurrence.
     let segmentsByWord: Bool
