@@ -130,14 +130,23 @@ public struct UnigramModel: Sendable {
     let maxScore: Float
     /// The longest piece in bytes (the reference search's window).
     let longestPiece: Int
-    /// Whether each id is an unused piece (a flat table: cheaper in the Viterbi loop than comparing `types`).
-    let isUnused: [Bool]
+    /// The score of each id as the Viterbi reads it, with unused pieces (never produced) marked by the NaN
+    /// `unusedMark`: one load per matched piece both skips them and gives the score.
+    ///
+    /// Why not a separate `[Bool]` of unused ids: after the double-array trie, perf on j2 put 16% of the
+    /// Viterbi's samples on that load (a second cache miss per matched piece, next to the score's). A stored
+    /// score that is itself NaN is kept as the canonical `Float.nan`: any NaN gives the same sums and
+    /// comparisons, so only the mark's bit pattern means unused.
+    let viterbiScores: [Float]
+    /// The bit pattern of a quiet NaN that marks unused ids in `viterbiScores`.
+    static let unusedMark: UInt32 = 0x7FC0_0DED
     /// Whether `encode` segments word by word through the per-thread word cache (`encodeByWords`): when every
     /// searchable score and the unknown score lie in [-1000, 0] (which bounds the `Float` rounding that
     /// `UnigramWord` reasons about) and no piece spans a word cut (`spans` is nil).
     ///
     /// Why not with multi-word pieces: `encodeByWords` stays exact with them (`SpanPairs`; tests call it on j2),
-    /// but on j2 it was no faster (0.54× sentencepiece against 0.62× for the whole-text Viterbi, 5 MB bench):
+    /// but on j2 it was no faster (0.54× sentencepiece against 0.62× for the whole-text Viterbi, 5 MB bench, with
+    /// the hash-table trie of then):
     /// 13% of the cuts are spanned, words average 19 bytes, and 29% of the words have near-ties that `Float`
     /// rounding can flip, so they run their Viterbi again from the true starting score on every occurrence.
     let segmentsByWord: Bool
@@ -177,7 +186,9 @@ public struct UnigramModel: Sendable {
         unknownScore = minimum - 10
         maxScore = maximum
         longestPiece = searchable.map(\.bytes.count).max() ?? 0
-        isUnused = pieces.map { $0.type == .unused }
+        viterbiScores = pieces.map { piece in
+            piece.type == .unused ? Float(bitPattern: Self.unusedMark) : piece.score.isNaN ? .nan : piece.score
+        }
         let usable = pieces.filter { $0.type.isInPieceTable && $0.type != .unused }
         spans = SpanPairs(pieces: usable.map(\.bytes))
         canSegmentByWord = spans == nil && (-1000...0).contains(minimum - 10)
@@ -235,7 +246,8 @@ public struct UnigramModel: Sendable {
     /// SentencePiece's source gives user-defined pieces `length × max_score - 0.1`, but the `sentencepiece` 0.2.3
     /// wheel behaves as if they keep their stored score (0 in the files tested: the bonus would shift every later
     /// path sum by 0.1 and so change how exact ties between runs of "▁" pieces round; the stored score matches it
-    /// on every tested document). `maxScore` is kept for that rule, should a newer release need it.
+    /// on every tested document). `maxScore` is kept for that rule, should a newer release need it. The Viterbi
+    /// loops read the same values from `viterbiScores`: change both together.
     @inline(__always) private func pieceScore(_ id: Int, length: Int) -> Float {
         scores[id]
     }
@@ -382,9 +394,11 @@ public struct UnigramModel: Sendable {
             while position < n, let next = trie.step(node, bytes[position]) {
                 node = next.node
                 position += 1
-                guard next.piece >= 0, !isUnused[Int(next.piece)] else { continue }
+                guard next.piece >= 0 else { continue }
                 let id = Int(next.piece)
-                let candidate = pieceScore(id, length: position - start) + tillHere
+                let score = viterbiScores[id]  // pieceScore(id, length:), or the unused mark
+                guard score.bitPattern != Self.unusedMark else { continue }
+                let candidate = score + tillHere
                 if startsAt[position] < 0 || candidate > bestScore[position] {
                     bestScore[position] = candidate
                     startsAt[position] = Int32(start)
@@ -446,9 +460,11 @@ public struct UnigramModel: Sendable {
             while position < n, let next = trie.step(node, bytes[position]) {
                 node = next.node
                 position += 1
-                guard next.piece >= 0, !isUnused[Int(next.piece)] else { continue }
+                guard next.piece >= 0 else { continue }
                 let id = Int(next.piece)
-                let candidate = pieceScore(id, length: position - start) + tillHere
+                let score = viterbiScores[id]  // pieceScore(id, length:), or the unused mark
+                guard score.bitPattern != Self.unusedMark else { continue }
+                let candidate = score + tillHere
                 if startsAt[position] >= 0 {
                     tightness = min(tightness, abs(candidate - bestScore[position]) / Float(steps + depth[position] + 2))
                 }

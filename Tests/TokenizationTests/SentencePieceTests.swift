@@ -541,6 +541,14 @@ struct UnigramWordCacheTests {
             Issue.record("j2 is not Unigram")
             return
         }
+        // The double-array trie on the real vocabulary: every piece's exact lookup as in the hash trie it replaced.
+        let searchable = unigram.pieceBytes.indices.filter { unigram.types[$0].isInPieceTable }
+            .map { (bytes: unigram.pieceBytes[$0], id: Int32($0)) }
+        let reference = HashPieceTrie(pieces: searchable)
+        #expect(unigram.trie.nodeCount == reference.nodeCount)
+        let lookupsDiffer = searchable.filter { unigram.trie.id(of: $0.bytes[...]) != reference.id(of: $0.bytes[...]) }
+        #expect(lookupsDiffer.isEmpty)
+        print("j2 trie: \(searchable.count) pieces, \(unigram.trie.nodeCount) nodes, \(unigram.trie.unitCount) units")
         // j2 has multi-word pieces (▁in▁the): `encode` keeps the whole-text Viterbi, `encodeByWords` is tested here.
         let byWords = unigram.canSegmentByWord, multiWord = unigram.spans != nil
         #expect(!byWords && multiWord)
