@@ -241,8 +241,45 @@ public struct HFTokenizer: Sendable {
         _ chain: UnsafeBufferPointer<CategoryScanner>, level: Int, _ buffer: UnsafeBufferPointer<UInt8>,
         table: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ body: (Range<Int>) -> Void
     ) {
+        withoutActuallyEscaping(body) { body in
+            var sink = ClosureSink(body: body)
+            forEachCategoryPiece(chain, level: level, buffer, table: table, range, into: &sink)
+        }
+    }
+
+    /// What receives the pieces of a chain walk.
+    protocol PieceSink {
+        mutating func piece(_ range: Range<Int>)
+    }
+
+    private struct ClosureSink: PieceSink {
+        let body: (Range<Int>) -> Void
+        func piece(_ range: Range<Int>) { body(range) }
+    }
+
+    /// The byte-level BPE end of the fast path: each piece through the model and this thread's cache.
+    ///
+    /// A struct passed `inout` down the chain walk rather than a closure that captures the model and the cache:
+    /// the closure's specialization took both as owned arguments, a retain and a release of each per piece and
+    /// level, and with two threads the shared model's counts bounced between cores (perf: DeepSeek-V3 gained
+    /// nothing from a second thread).
+    struct BPESink: PieceSink {
+        let bpe: MergeBPE
+        let cache: PieceCache
+        let buffer: UnsafeBufferPointer<UInt8>
+        var out: [UInt32]
+        mutating func piece(_ range: Range<Int>) {
+            bpe.encodePiece(UnsafeBufferPointer(rebasing: buffer[range]), cache: cache, into: &out)
+        }
+    }
+
+    /// `forEachCategoryPiece` into a sink.
+    static func forEachCategoryPiece<Sink: PieceSink>(
+        _ chain: UnsafeBufferPointer<CategoryScanner>, level: Int, _ buffer: UnsafeBufferPointer<UInt8>,
+        table: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, into sink: inout Sink
+    ) {
         if level == chain.count {
-            body(range)
+            sink.piece(range)
             return
         }
         let base = range.lowerBound
@@ -250,15 +287,15 @@ public struct HFTokenizer: Sendable {
         chain[level].forEachMatch(in: UnsafeBufferPointer(rebasing: buffer[range]), table: table) { match in
             if previous < match.lowerBound {
                 forEachCategoryPiece(chain, level: level + 1, buffer, table: table,
-                                     (base + previous)..<(base + match.lowerBound), body)
+                                     (base + previous)..<(base + match.lowerBound), into: &sink)
             }
             forEachCategoryPiece(chain, level: level + 1, buffer, table: table,
-                                 (base + match.lowerBound)..<(base + match.upperBound), body)
+                                 (base + match.lowerBound)..<(base + match.upperBound), into: &sink)
             previous = match.upperBound
         }
         if base + previous < range.upperBound {
             forEachCategoryPiece(chain, level: level + 1, buffer, table: table, (base + previous)..<range.upperBound,
-                                 body)
+                                 into: &sink)
         }
     }
 
@@ -353,15 +390,15 @@ public struct HFTokenizer: Sendable {
                         fastPath.bpe.encodePiece(UnsafeBufferPointer(rebasing: buffer[range]), cache: cache, into: &out)
                     }
                 } else if let categoryChain = fastPath.categoryChain {
+                    var sink = BPESink(bpe: fastPath.bpe, cache: cache, buffer: buffer, out: [])
+                    swap(&sink.out, &out)
                     categoryChain.withUnsafeBufferPointer { chain in
                         CategoryText.bmpFlags.withUnsafeBufferPointer { table in
-                            HFTokenizer.forEachCategoryPiece(chain, level: 0, buffer, table: table, 0..<buffer.count) {
-                                range in
-                                fastPath.bpe.encodePiece(
-                                    UnsafeBufferPointer(rebasing: buffer[range]), cache: cache, into: &out)
-                            }
+                            HFTokenizer.forEachCategoryPiece(
+                                chain, level: 0, buffer, table: table, 0..<buffer.count, into: &sink)
                         }
                     }
+                    swap(&sink.out, &out)
                 } else {
                     HFTokenizer.forEachChainPiece(fastPath.chain, level: 0, buffer, 0..<buffer.count) { range in
                         fastPath.bpe.encodePiece(UnsafeBufferPointer(rebasing: buffer[range]), cache: cache, into: &out)
