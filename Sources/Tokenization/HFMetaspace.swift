@@ -48,36 +48,50 @@ public struct HFMetaspacePreTokenizer: HFPreTokenizer {
         var out: [[UInt8]] = []
         out.reserveCapacity(pieces.count)
         for (index, piece) in pieces.enumerated() {
-            var replaced = replacingLiteral(piece, [0x20], with: replacementBytes)
-            let prepend: Bool
-            switch prependScheme {
-            case .always: prepend = true
-            case .first: prepend = index == 0 && startsText
-            case .never: prepend = false
-            }
-            if prepend && !replaced.starts(with: replacementBytes) {
-                replaced.insert(contentsOf: replacementBytes, at: 0)
-            }
+            forEachPiece(of: piece, first: index == 0 && startsText) { out.append(Array($0)) }
+        }
+        return out
+    }
+
+    /// Calls `body` with each output piece of one input piece, in order, as views into one buffer: no array per
+    /// output piece (a Metaspace + Unigram file encodes from these views through its word cache).
+    ///
+    /// - Parameter first: whether the piece is the first of the text (`prepend_scheme: first`).
+    /// - Complexity: O(piece bytes).
+    func forEachPiece(of piece: [UInt8], first: Bool, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        var replaced = replacingLiteral(piece, [0x20], with: replacementBytes)
+        let prepend: Bool
+        switch prependScheme {
+        case .always: prepend = true
+        case .first: prepend = first
+        case .never: prepend = false
+        }
+        if prepend && !replaced.starts(with: replacementBytes) {
+            replaced.insert(contentsOf: replacementBytes, at: 0)
+        }
+        replaced.withUnsafeBufferPointer { buffer in
             if !split {
-                if !replaced.isEmpty { out.append(replaced) }
-                continue
+                if !buffer.isEmpty { body(buffer) }
+                return
             }
             // Split(replacement, MergedWithNext): every replacement starts a piece.
+            let width = replacementBytes.count
+            let lead = replacementBytes[0]
             var start = 0
             var i = 0
-            let width = replacementBytes.count
-            while i < replaced.count {
-                if replaced[i] == replacementBytes[0] && replaced[i...].starts(with: replacementBytes) {
-                    if i > start { out.append(Array(replaced[start..<i])) }
+            while i < buffer.count {
+                if buffer[i] == lead && i + width <= buffer.count
+                    && (1..<width).allSatisfy({ buffer[i + $0] == replacementBytes[$0] })
+                {
+                    if i > start { body(UnsafeBufferPointer(rebasing: buffer[start..<i])) }
                     start = i
                     i += width
                 } else {
                     i += 1
                 }
             }
-            if replaced.count > start { out.append(Array(replaced[start...])) }
+            if buffer.count > start { body(UnsafeBufferPointer(rebasing: buffer[start...])) }
         }
-        return out
     }
 }
 

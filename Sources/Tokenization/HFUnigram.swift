@@ -68,13 +68,11 @@ public struct HFUnigram: HFModel {
     /// BENCHMARKS.md, "Unigram word caches").
     ///
     /// - Complexity: O(piece bytes) on a hit; `encode(piece:)` on a miss.
-    func encodeCached(piece: [UInt8], cache: PieceCache, into out: inout [UInt32]) {
-        piece.withUnsafeBufferPointer { bytes in
-            if cache.lookup(bytes, into: &out) { return }
-            let before = out.count
-            encode(piece: piece, into: &out)
-            cache.insert(bytes, out[before...])
-        }
+    func encodeCached(piece: UnsafeBufferPointer<UInt8>, cache: PieceCache, into out: inout [UInt32]) {
+        if cache.lookup(piece, into: &out) { return }
+        let before = out.count
+        encode(piece: Array(piece), into: &out)
+        cache.insert(piece, out[before...])
     }
 
     public func encode(piece: [UInt8], into out: inout [UInt32]) {
