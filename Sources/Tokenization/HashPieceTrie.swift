@@ -9,7 +9,7 @@
 /// ```
 ///
 /// - Complexity: building is O(total piece bytes) expected; `child` and `piece(at:)` are O(1) expected.
-struct HashPieceTrie: Sendable {
+struct HashPieceTrie: ByteTrieWalk, Sendable {
     /// Two words per slot: the key `node << 8 | byte + 1` (0: empty slot; +1 keeps the root's byte 0 from looking
     /// empty), then the child node (high 32 bits) and the piece id that ends at the child or -1 (low 32 bits).
     ///
@@ -67,21 +67,6 @@ struct HashPieceTrie: Sendable {
                 slot = (slot &+ 1) & mask
             }
         }
-    }
-
-    /// The node reached from `node` by `byte`, or nil.
-    @inline(__always) func child(_ node: Int, _ byte: UInt8) -> Int? {
-        step(node, byte)?.node
-    }
-
-    /// The node reached from `node` by all of `bytes`, or nil.
-    func walk(_ node: Int, _ bytes: ArraySlice<UInt8>) -> Int? {
-        var current = node
-        for byte in bytes {
-            guard let next = child(current, byte) else { return nil }
-            current = next
-        }
-        return current
     }
 
     /// The id of the piece whose bytes lead from the root to `node`, or nil.

@@ -34,7 +34,7 @@ import Foundation
 /// - Complexity: building is O(total piece bytes × log pieces) for the sort plus the first-fit placement
 ///   (near-linear in practice: j2's 262k pieces build in about 0.3 s); `step`, `child` and `piece(at:)` are
 ///   O(1).
-struct PieceTrie: Sendable {
+struct PieceTrie: ByteTrieWalk, Sendable {
     /// One unit per index: bits 0–7 the label (the byte leading to this node), bit 8 set when the unit is a
     /// node, bits 9–39 the node's base (0: no children), bits 40–63 the piece id + 1 (0: no piece ends here;
     /// `largePiece`: the id is in `largePieces`).
@@ -99,21 +99,6 @@ struct PieceTrie: Sendable {
             guard unit & 0x1FF == Self.occupied | UInt64(byte) else { return nil }
             return (index, pieceOf(unit, at: index))
         }
-    }
-
-    /// The node reached from `node` by `byte`, or nil.
-    @inline(__always) func child(_ node: Int, _ byte: UInt8) -> Int? {
-        step(node, byte)?.node
-    }
-
-    /// The node reached from `node` by all of `bytes`, or nil.
-    func walk(_ node: Int, _ bytes: ArraySlice<UInt8>) -> Int? {
-        var current = node
-        for byte in bytes {
-            guard let next = child(current, byte) else { return nil }
-            current = next
-        }
-        return current
     }
 
     /// The id of the piece whose bytes lead from the root to `node`, or nil.
@@ -344,5 +329,28 @@ struct DoubleArrayBuilder {
         if next >= 0 { previousFree[Int(next)] = previous } else { lastFree = previous }
         previousFree[index] = -1
         nextFree[index] = -1
+    }
+}
+
+/// What the two piece tries share: `child` and `walk` on top of their own `step`.
+protocol ByteTrieWalk {
+    /// The node reached from `node` by `byte` and the id of the piece ending there (-1: none), or nil.
+    func step(_ node: Int, _ byte: UInt8) -> (node: Int, piece: Int32)?
+}
+
+extension ByteTrieWalk {
+    /// The node reached from `node` by `byte`, or nil.
+    @inline(__always) func child(_ node: Int, _ byte: UInt8) -> Int? {
+        step(node, byte)?.node
+    }
+
+    /// The node reached from `node` by all of `bytes`, or nil.
+    func walk(_ node: Int, _ bytes: ArraySlice<UInt8>) -> Int? {
+        var current = node
+        for byte in bytes {
+            guard let next = child(current, byte) else { return nil }
+            current = next
+        }
+        return current
     }
 }

@@ -168,28 +168,9 @@ final class PieceCache {
         values.deallocate()
     }
 
-    /// A 64-bit hash of the bytes: 8-byte words folded by multiply-xor, then the length.
+    /// The hash of the bytes: the rank table's (`RankTable.hash`).
     @inline(__always) static func hash(_ base: UnsafePointer<UInt8>, _ n: Int) -> UInt64 {
-        var h: UInt64 = 0x243F_6A88_85A3_08D3
-        var i = 0
-        while i + 8 <= n {
-            h = (h ^ UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) &* 0x9E37_79B9_7F4A_7C15
-            h ^= h >> 32
-            i += 8
-        }
-        if i < n {
-            var tail: UInt64 = 0
-            var shift: UInt64 = 0
-            while i < n {
-                tail |= UInt64(base[i]) << shift
-                shift += 8
-                i += 1
-            }
-            h = (h ^ tail) &* 0x9E37_79B9_7F4A_7C15
-            h ^= h >> 32
-        }
-        h = (h ^ UInt64(n)) &* 0xBF58_476D_1CE4_E5B9
-        return h ^ (h >> 31)
+        RankTable.hash(base, n)
     }
 
     /// Appends the cached ids of `piece` to `out` and returns true, or returns false (nothing appended).
