@@ -13,6 +13,12 @@ stdin: one JSON object with any of
   "r50k_texts": [str, ...]     -> "r50k_texts": encode_ordinary ids of r50k_base, its ranks read from openai-whisper's
                                   gpt2.tiktoken (a fixture unpacked by reference-venv.sh), its pattern and
                                   <|endoftext|> from openai_public.py; also "r50k_fixture": that file's path
+  "converted": {"tokenizer_json", "base", "name", "pattern", "special_tokens", "out", "texts"}
+                               -> "converted": {"ordinary": [[id, ...]], "all": [[id, ...]]}: the byte-level
+                                  tokenizer.json's tokens below "base" written to "out" as a .tiktoken file (rank =
+                                  id), then tiktoken.Encoding(name, pattern, those ranks, special tokens numbered from
+                                  "base") encodes "texts" with encode_ordinary and with allowed_special="all"
+                                  (how Meta's Llama 3 and Qwen's tokenizers build their tiktoken encodings)
   "info": true                 -> "fixture": path of the .tiktoken file, "tiktoken_version", "pattern",
                                   "special_tokens", "stdlib": the Python standard library's directory (real text)
 stdout: one JSON object with the answers.
@@ -81,6 +87,35 @@ def r50k():
     ), path
 
 
+def byte_level_alphabet():
+    """The GPT-2 byte-level alphabet: scalar -> byte (printable bytes stand for themselves, the rest from U+0100)."""
+    printable = list(range(0x21, 0x7F)) + list(range(0xA1, 0xAD)) + list(range(0xAE, 0x100))
+    scalars = {}
+    extra = 0
+    for byte in range(256):
+        if byte in printable:
+            scalars[chr(byte)] = byte
+        else:
+            scalars[chr(256 + extra)] = byte
+            extra += 1
+    return scalars
+
+
+def converted(spec):
+    with open(spec["tokenizer_json"], encoding="utf-8") as f:
+        vocab = json.load(f)["model"]["vocab"]
+    alphabet = byte_level_alphabet()
+    ranks = sorted((rank, bytes(alphabet[c] for c in token)) for token, rank in vocab.items() if rank < spec["base"])
+    with open(spec["out"], "w", encoding="ascii") as f:
+        for rank, token in ranks:
+            f.write(base64.b64encode(token).decode("ascii") + " " + str(rank) + "\n")
+    special = {name: spec["base"] + i for i, name in enumerate(spec["special_tokens"])}
+    encoding = tiktoken.Encoding(spec["name"], pat_str=spec["pattern"],
+                                 mergeable_ranks=tiktoken.load.load_tiktoken_bpe(spec["out"]), special_tokens=special)
+    return {"ordinary": [encoding.encode_ordinary(t) for t in spec["texts"]],
+            "all": [encoding.encode(t, allowed_special="all") for t in spec["texts"]]}
+
+
 def main():
     request = json.load(sys.stdin)
     encoding, spec = cl100k()
@@ -97,6 +132,8 @@ def main():
     if "real_bytes" in request:
         answer["real_texts"] = reference_corpus.real_texts(int(request["real_bytes"]))
         answer["real_ids"] = [encoding.encode_ordinary(text) for text in answer["real_texts"]]
+    if "converted" in request:
+        answer["converted"] = converted(request["converted"])
     if request.get("info"):
         answer["fixture"] = fixture_path()
         answer["tiktoken_version"] = importlib.metadata.version("tiktoken")

@@ -30,7 +30,25 @@ public struct TiktokenEncoding: Sendable {
     private let specialBytesByID: [UInt32: [UInt8]]
 
     /// The encodings `named(_:path:)` knows.
-    public static let knownNames = ["cl100k_base", "gpt2", "o200k_base", "r50k_base"]
+    public static let knownNames = ["cl100k_base", "gpt2", "llama3", "o200k_base", "qwen", "r50k_base"]
+
+    /// Llama 3's special tokens after its 128,000 ranks, as Meta's `llama3` tokenizer.py names them (3.1 and later:
+    /// 12 named, then `<|reserved_special_token_2|>` … up to 256 in all). Llama 3.0 named ids 128004–128011
+    /// `<|reserved_special_token_2|>` … instead; only `--allow-special` sees the names.
+    public static let llama3SpecialTokens: [String] = [
+        "<|begin_of_text|>", "<|end_of_text|>", "<|reserved_special_token_0|>", "<|reserved_special_token_1|>",
+        "<|finetune_right_pad_id|>", "<|step_id|>", "<|start_header_id|>", "<|end_header_id|>", "<|eom_id|>",
+        "<|eot_id|>", "<|python_tag|>", "<|image|>",
+    ] + (0..<(256 - 12)).map { "<|reserved_special_token_\($0 + 2)|>" }
+
+    /// Qwen's (`qwen.tiktoken`, Qwen-7B's tokenization_qwen.py) special tokens after its 151,643 ranks.
+    public static let qwenSpecialTokens: [String] =
+        ["<|endoftext|>", "<|im_start|>", "<|im_end|>"] + (0..<205).map { "<|extra_\($0)|>" }
+
+    /// Special tokens numbered from `first` in list order.
+    static func numbered(_ names: [String], from first: UInt32) -> [String: UInt32] {
+        Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, first + UInt32($0)) })
+    }
 
     /// Loads a `.tiktoken` file: one token per line, `base64(bytes) rank`; blank lines are ignored.
     ///
@@ -81,8 +99,9 @@ public struct TiktokenEncoding: Sendable {
         self.specialBytesByID = byID
     }
 
-    /// A known encoding with its pattern and special tokens (as in tiktoken 0.14's `tiktoken_ext/openai_public.py`),
-    /// its ranks read from `path`.
+    /// A known encoding with its pattern and special tokens (as in tiktoken 0.14's `tiktoken_ext/openai_public.py`;
+    /// `llama3` as Meta's Llama 3 tokenizer.py builds it over `tokenizer.model`, `qwen` as Qwen's
+    /// tokenization_qwen.py over `qwen.tiktoken`), its ranks read from `path`.
     ///
     /// "gpt2" and "r50k_base" share the vocabulary (r50k_base.tiktoken), the pattern and `<|endoftext|>` 50256.
     ///
@@ -101,6 +120,10 @@ public struct TiktokenEncoding: Sendable {
             ])
         case "r50k_base", "gpt2":
             return try load(path: path, pattern: .gpt2, specialTokens: ["<|endoftext|>": 50256])
+        case "llama3":
+            return try load(path: path, pattern: .llama3, specialTokens: numbered(llama3SpecialTokens, from: 128_000))
+        case "qwen":
+            return try load(path: path, pattern: .qwen2, specialTokens: numbered(qwenSpecialTokens, from: 151_643))
         case "o200k_base":
             return try load(path: path, pattern: .o200k, specialTokens: [
                 "<|endoftext|>": 199999, "<|endofprompt|>": 200018,

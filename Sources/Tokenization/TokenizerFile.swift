@@ -51,7 +51,8 @@ public enum TokenizerFile {
     }
 
     /// Loads a .tiktoken file. `encoding` names the definition that gives its pattern and special tokens
-    /// (`cl100k_base`, `o200k_base`, `r50k_base`, `gpt2`); nil infers it from the file name.
+    /// (`cl100k_base`, `o200k_base`, `r50k_base`, `gpt2`, `llama3`, `qwen`); nil infers it from the file name
+    /// (`qwen.tiktoken` → qwen; Llama 3's `tokenizer.model` needs `llama3` named).
     ///
     /// - Throws: `TokenizerError.unknownEncoding` when the name is unknown or cannot be inferred, and every
     ///   loader error of `TiktokenEncoding.named`.

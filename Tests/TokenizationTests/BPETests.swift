@@ -33,6 +33,22 @@ private struct ReferenceRequest: Encodable {
     var info: Bool?
     var real_bytes: Int?
     var r50k_texts: [String]?
+    var converted: ConvertedRequest?
+}
+
+private struct ConvertedRequest: Encodable {
+    var tokenizer_json: String
+    var base: UInt32
+    var name: String
+    var pattern: String
+    var special_tokens: [String]
+    var out: String
+    var texts: [String]
+}
+
+private struct ConvertedAnswer: Decodable {
+    var ordinary: [[UInt32]]
+    var all: [[UInt32]]
 }
 
 private struct ReferenceAnswer: Decodable {
@@ -46,6 +62,7 @@ private struct ReferenceAnswer: Decodable {
     var real_ids: [[UInt32]]?
     var r50k_fixture: String?
     var r50k_texts: [[UInt32]]?
+    var converted: ConvertedAnswer?
 }
 
 /// The reference venv's python (ReferenceSupport).
@@ -441,6 +458,38 @@ private func writeTemporary(_ contents: String, name: String) throws -> String {
         let r50kMismatches = compare(r50kOurs, r50kAnswer.r50k_texts ?? [], labels: r50kTexts.map { String($0.prefix(40)) })
         #expect(r50kMismatches == 0)
         print("r50k_base: compared \(r50kTexts.count) documents with tiktoken")
+
+        // The llama3 and qwen encodings over .tiktoken files written from the byte-level tokenizer.json files
+        // (Llama-3.1's first 128,000 tokens, Qwen2.5's first 151,643: Meta's tokenizer.model and Qwen's
+        // qwen.tiktoken hold those ranks), against tiktoken.Encoding built as Meta's and Qwen's code build it;
+        // with allowed_special="all" on text that holds special tokens too.
+        let specialTexts = ["<|begin_of_text|>hi<|eot_id|> <|reserved_special_token_100|>", "<|im_start|>user\n"
+                            + "你好<|im_end|><|extra_204|><|endoftext|>", "<|python_tag|><|image|><|extra_0|>"]
+        let convertedTexts = Array(texts.prefix(150)) + adversarialTexts + specialTexts
+        for (name, model, base, pattern, names) in [
+            ("llama3", "deepseek-r1-distill-llama-8b", UInt32(128_000), PreTokenizerPattern.llama3,
+             TiktokenEncoding.llama3SpecialTokens),
+            ("qwen", "qwen-2.5", UInt32(151_643), PreTokenizerPattern.qwen2, TiktokenEncoding.qwenSpecialTokens),
+        ] {
+            guard let json = hfFixture(model) else { continue }
+            let out = FileManager.default.temporaryDirectory.appendingPathComponent("ptk-\(name)-\(getpid()).tiktoken").path
+            defer { try? FileManager.default.removeItem(atPath: out) }
+            let answer = try ReferenceSupport.Reference.ask(
+                "reference_tiktoken.py",
+                ReferenceRequest(converted: ConvertedRequest(
+                    tokenizer_json: json, base: base, name: name, pattern: pattern.regex, special_tokens: names,
+                    out: out, texts: convertedTexts)),
+                as: ReferenceAnswer.self, python: reference.python)
+            let theirs = try #require(answer.converted)
+            let encoding = try TokenizerFile.loadTiktoken(path: out, encoding: name)
+            let labels = convertedTexts.map { String($0.prefix(40)) }
+            #expect(compare(convertedTexts.map { encoding.encodeOrdinary($0) }, theirs.ordinary, labels: labels) == 0,
+                    "\(name) encode_ordinary")
+            let allowed = Set(encoding.specialTokens.keys)
+            #expect(compare(convertedTexts.map { encoding.encode($0, allowedSpecial: allowed) }, theirs.all,
+                            labels: labels) == 0, "\(name) allowed_special=all")
+            print("\(name) .tiktoken: compared \(convertedTexts.count) documents with tiktoken, twice")
+        }
     }
 }
 
