@@ -269,6 +269,56 @@ public struct HFLowercase: HFNormalizer {
     }
 }
 
+/// `Nmt`: drops ASCII and C1 control characters (U+0001–U+0008, U+000B, U+000E–U+001F, U+007F, U+008F,
+/// U+009F) and turns other separators into a space (tab, LF, FF, CR, U+1680, U+200B–U+200F, U+2028, U+2029,
+/// U+2581, U+FEFF, U+FFFD), as `tokenizers`' NMT normalizer (SentencePiece's nmt_nfkc rules without the NFKC).
+///
+/// ```swift
+/// HFNmt().normalize(Array("a\u{1}\tb\u{200B}".utf8))   // "a b "
+/// ```
+///
+/// - Complexity: O(n).
+public struct HFNmt: HFNormalizer {
+    public init() {}
+
+    public func normalize(_ text: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.count)
+        text.withUnsafeBufferPointer { buffer in
+            forEachScalar(buffer) { value, _ in
+                switch value {
+                case 0x01...0x08, 0x0B, 0x0E...0x1F, 0x7F, 0x8F, 0x9F:
+                    break
+                case 0x09, 0x0A, 0x0C, 0x0D, 0x1680, 0x200B...0x200F, 0x2028, 0x2029, 0x2581, 0xFEFF, 0xFFFD:
+                    out.append(0x20)
+                default:
+                    appendUTF8(value, to: &out)
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// The `ByteLevel` normalizer: every UTF-8 byte becomes its character of the GPT-2 byte-level alphabet (what
+/// the ByteLevel pre-tokenizer does, without splitting).
+///
+/// ```swift
+/// HFByteLevelNormalizer().normalize(Array(" é".utf8))   // "ĠÃ©" as UTF-8
+/// ```
+///
+/// - Complexity: O(n).
+public struct HFByteLevelNormalizer: HFNormalizer {
+    public init() {}
+
+    public func normalize(_ text: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.count * 2)
+        for byte in text { appendUTF8(ByteLevelAlphabet.scalar(of: byte), to: &out) }
+        return out
+    }
+}
+
 /// `Strip`: removes leading (`strip_left`) and trailing (`strip_right`) whitespace (White_Space).
 ///
 /// ```swift

@@ -6,7 +6,7 @@ import Foundation
 extension HFJSONReader {
     /// The normalizer types of this file, for the dispatch in `normalizer(_:at:)`.
     static let genericNormalizerTypes: Set<String> = [
-        "BertNormalizer", "Lowercase", "Strip", "StripAccents", "Replace", "Prepend", "Precompiled",
+        "BertNormalizer", "Lowercase", "Strip", "StripAccents", "Replace", "Prepend", "Precompiled", "Nmt", "ByteLevel",
     ]
 
     /// The pre-tokenizer types of this file, for the dispatch in `preTokenizer(_:at:)`.
@@ -30,6 +30,10 @@ extension HFJSONReader {
                 lowercase: try bool(object["lowercase"], at: jsonPath + ".lowercase", default: true))
         case "Lowercase":
             return HFLowercase()
+        case "Nmt":
+            return HFNmt()
+        case "ByteLevel":
+            return HFByteLevelNormalizer()
         case "StripAccents":
             return HFStripAccents()
         case "Strip":

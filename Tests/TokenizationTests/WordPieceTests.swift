@@ -263,6 +263,8 @@ private let normalizerCases: [(String, JSONValue)] = [
         "pattern": .object(["Regex": .string(#"\.\."#)]), "content": .string(""),
     ])),
     ("Prepend", component("Prepend", ["prepend": .string("▁")])),
+    ("Nmt", component("Nmt")),
+    ("ByteLevel", component("ByteLevel")),
 ]
 
 /// Pre-tokenizer components compared the same way.
