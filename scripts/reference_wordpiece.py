@@ -13,6 +13,8 @@ stdin: one JSON object with any of
                         -> "ids": [[id, ...], ...], "decoded": [str, ...] (decode of those ids)
   "fixture": name, "stdlib_bytes": n
                         -> "stdlib_texts", "stdlib_ids", "stdlib_decoded" (see reference_hf.py's stdlib_bytes)
+  "document": tokenizer.json text, "texts": [...]
+                        -> "document_ids": [[id, ...], ...] (that tokenizer's encode, as for fixtures)
   "component": {"normalizer": {...}} or {"pre_tokenizer": {...}}, "inputs": [...]
                         -> "normalized": [str, ...] or "pieces": [[str, ...], ...] (the component as written in
                            a tokenizer.json, run by normalize_str / pre_tokenize_str)
@@ -73,6 +75,9 @@ def main():
             texts = stdlib_texts(int(request["stdlib_bytes"]))
             answer["stdlib_texts"] = texts
             answer["stdlib_ids"], answer["stdlib_decoded"] = encode_all(tok, texts)
+    if "document" in request:
+        tok = tokenizers.Tokenizer.from_str(request["document"])
+        answer["document_ids"] = [tok.encode(t, add_special_tokens=False).ids for t in request["texts"]]
     if "component" in request:
         tok = component_tokenizer(request["component"])
         inputs = request["inputs"]

@@ -147,13 +147,7 @@ extension HFJSONReader {
 
     /// A `WordPiece` model.
     func wordPiece(_ object: [String: Any], at jsonPath: String) throws(TokenizerError) -> HFWordPiece {
-        let vocabPath = jsonPath + ".vocab"
-        let vocabObject = try self.object(object["vocab"], at: vocabPath)
-        var vocab: [([UInt8], UInt32)] = []
-        vocab.reserveCapacity(vocabObject.count)
-        for (key, rawID) in vocabObject {
-            vocab.append((Array(key.utf8), try id(rawID, at: "\(vocabPath)[\(key.debugDescription)]")))
-        }
+        let vocab = try stringVocab(object, at: jsonPath)
         let unk = try string(object["unk_token"], at: jsonPath + ".unk_token", default: "[UNK]") ?? "[UNK]"
         let prefix = try string(
             object["continuing_subword_prefix"], at: jsonPath + ".continuing_subword_prefix", default: "##") ?? "##"
@@ -162,6 +156,25 @@ extension HFJSONReader {
         return try HFWordPiece(
             vocab: vocab, unkToken: Array(unk.utf8), prefix: Array(prefix.utf8), maxInputCharsPerWord: maxChars,
             path: path, jsonPath: jsonPath)
+    }
+
+    /// A `vocab` object of string → id, as (UTF-8 bytes, id) pairs.
+    func stringVocab(_ object: [String: Any], at jsonPath: String) throws(TokenizerError) -> [([UInt8], UInt32)] {
+        let vocabPath = jsonPath + ".vocab"
+        let vocabObject = try self.object(object["vocab"], at: vocabPath)
+        var vocab: [([UInt8], UInt32)] = []
+        vocab.reserveCapacity(vocabObject.count)
+        for (key, rawID) in vocabObject {
+            vocab.append((Array(key.utf8), try id(rawID, at: "\(vocabPath)[\(key.debugDescription)]")))
+        }
+        return vocab
+    }
+
+    /// A `WordLevel` model: `vocab` (string → id) and `unk_token` (default `<unk>`).
+    func wordLevel(_ object: [String: Any], at jsonPath: String) throws(TokenizerError) -> HFWordLevel {
+        let vocab = try stringVocab(object, at: jsonPath)
+        let unk = try string(object["unk_token"], at: jsonPath + ".unk_token", default: "<unk>") ?? "<unk>"
+        return try HFWordLevel(vocab: vocab, unkToken: Array(unk.utf8), path: path, jsonPath: jsonPath)
     }
 
     /// A `WordPiece` decoder.

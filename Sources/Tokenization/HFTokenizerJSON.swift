@@ -186,6 +186,8 @@ struct HFJSONReader {
             return try wordPiece(object, at: jsonPath)
         case "Unigram":
             return try unigram(object, at: jsonPath)
+        case "WordLevel":
+            return try wordLevel(object, at: jsonPath)
         case let other:
             throw unsupported(jsonPath + ".type", "model \(other ?? "(no type)")")
         }

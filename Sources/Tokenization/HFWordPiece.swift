@@ -44,37 +44,8 @@ public struct HFWordPiece: HFBufferEncodingModel {
         vocab: [([UInt8], UInt32)], unkToken: [UInt8], prefix: [UInt8] = Array("##".utf8),
         maxInputCharsPerWord: Int = 100, path: String = "", jsonPath: String = "model"
     ) throws(TokenizerError) {
-        var tokens: [[UInt8]] = []
-        var ids: [[UInt8]: UInt32] = [:]
-        ids.reserveCapacity(vocab.count)
-        for (bytes, id) in vocab {
-            if Int(id) >= tokens.count {
-                guard Int(id) < vocab.count * 2 + 1_000_000 else {
-                    throw .malformedJSON(path: path, jsonPath: jsonPath + ".vocab", reason: "id \(id) is too large")
-                }
-                tokens.append(contentsOf: repeatElement([], count: Int(id) + 1 - tokens.count))
-            }
-            guard tokens[Int(id)].isEmpty, ids[bytes] == nil else {
-                throw .malformedJSON(path: path, jsonPath: jsonPath + ".vocab", reason: "id \(id) is used twice")
-            }
-            tokens[Int(id)] = bytes
-            ids[bytes] = id
-        }
-        // Foundation's JSON reader keys objects by `String`, which compares by canonical equivalence: two vocabulary
-        // keys such as "é" and "e\u{301}" would silently become one. Ids are contiguous in real files, so a hole
-        // shows such a loss; refuse the file rather than encode with a vocabulary that lost an entry.
-        if let hole = tokens.firstIndex(where: \.isEmpty) {
-            throw .unsupportedComponent(
-                path: path, jsonPath: jsonPath + ".vocab",
-                component: "WordPiece vocabulary with no entry for id \(hole) "
-                    + "(canonically equivalent keys read as one?)")
-        }
-        guard let unknownID = ids[unkToken] else {
-            throw .unsupportedComponent(
-                path: path, jsonPath: jsonPath + ".unk_token",
-                component: "WordPiece whose unk_token \(String(decoding: unkToken, as: UTF8.self).debugDescription) "
-                    + "is not in the vocabulary")
-        }
+        let (tokens, ids, unknownID) = try stringVocabulary(
+            vocab, unkToken: unkToken, model: "WordPiece", path: path, jsonPath: jsonPath)
         self.tokens = tokens
         self.ids = ids
         self.unknownID = unknownID
@@ -310,5 +281,87 @@ public struct HFWordPieceDecoder: HFDecoder {
             out.append(piece)
         }
         return out
+    }
+}
+
+/// Token strings by id, the id of each string and the unknown token's id, for the models keyed by vocabulary
+/// strings (WordPiece, WordLevel).
+///
+/// - Throws: `.malformedJSON` for an id used twice or far too large; `.unsupportedComponent` when an id below the
+///   largest has no entry or `unkToken` is not in the vocabulary (every unknown word would fail in `tokenizers`).
+/// - Complexity: O(vocabulary bytes).
+func stringVocabulary(
+    _ vocab: [([UInt8], UInt32)], unkToken: [UInt8], model: String, path: String, jsonPath: String
+) throws(TokenizerError) -> (tokens: [[UInt8]], ids: [[UInt8]: UInt32], unknownID: UInt32) {
+    var tokens: [[UInt8]] = []
+    var ids: [[UInt8]: UInt32] = [:]
+    ids.reserveCapacity(vocab.count)
+    for (bytes, id) in vocab {
+        if Int(id) >= tokens.count {
+            guard Int(id) < vocab.count * 2 + 1_000_000 else {
+                throw .malformedJSON(path: path, jsonPath: jsonPath + ".vocab", reason: "id \(id) is too large")
+            }
+            tokens.append(contentsOf: repeatElement([], count: Int(id) + 1 - tokens.count))
+        }
+        guard tokens[Int(id)].isEmpty, ids[bytes] == nil else {
+            throw .malformedJSON(path: path, jsonPath: jsonPath + ".vocab", reason: "id \(id) is used twice")
+        }
+        tokens[Int(id)] = bytes
+        ids[bytes] = id
+    }
+    // Foundation's JSON reader keys objects by `String`, which compares by canonical equivalence: two vocabulary
+    // keys such as "é" and "e\u{301}" would silently become one. Ids are contiguous in real files, so a hole
+    // shows such a loss; refuse the file rather than encode with a vocabulary that lost an entry.
+    if let hole = tokens.firstIndex(where: \.isEmpty) {
+        throw .unsupportedComponent(
+            path: path, jsonPath: jsonPath + ".vocab",
+            component: "\(model) vocabulary with no entry for id \(hole) (canonically equivalent keys read as one?)")
+    }
+    guard let unknownID = ids[unkToken] else {
+        throw .unsupportedComponent(
+            path: path, jsonPath: jsonPath + ".unk_token",
+            component: "\(model) whose unk_token \(String(decoding: unkToken, as: UTF8.self).debugDescription) "
+                + "is not in the vocabulary")
+    }
+    return (tokens, ids, unknownID)
+}
+
+/// `tokenizers`' `WordLevel` model: each pre-token is one vocabulary entry, or the unknown token.
+///
+/// ```swift
+/// let model = try HFWordLevel(vocab: [(Array("<unk>".utf8), 0), (Array("hi".utf8), 1)], unkToken: Array("<unk>".utf8))
+/// var out: [UInt32] = []
+/// model.encode(piece: Array("hi".utf8), into: &out)    // [1]
+/// model.encode(piece: Array("yo".utf8), into: &out)    // [1, 0]
+/// ```
+///
+/// - Complexity: O(piece bytes) per pre-token.
+public struct HFWordLevel: HFBufferEncodingModel {
+    /// The UTF-8 bytes of each id.
+    public let tokens: [[UInt8]]
+    let ids: [[UInt8]: UInt32]
+    public let unknownID: UInt32
+
+    /// - Throws: as `stringVocabulary` (a file whose `unk_token` is not in the vocabulary is refused: `tokenizers`
+    ///   fails on every unknown word then, and ptk must not drop text).
+    public init(vocab: [([UInt8], UInt32)], unkToken: [UInt8], path: String = "", jsonPath: String = "model")
+        throws(TokenizerError) {
+        (tokens, ids, unknownID) = try stringVocabulary(
+            vocab, unkToken: unkToken, model: "WordLevel", path: path, jsonPath: jsonPath)
+    }
+
+    public var isByteLevel: Bool { false }
+    public var vocabularySize: Int { tokens.count }
+    public func token(of id: UInt32) -> [UInt8]? { Int(id) < tokens.count ? tokens[Int(id)] : nil }
+    public func id(of token: [UInt8]) -> UInt32? { ids[token] }
+
+    public func encode(piece: [UInt8], into out: inout [UInt32]) {
+        if piece.isEmpty { return }
+        out.append(ids[piece] ?? unknownID)
+    }
+
+    public func encode(_ piece: UnsafeBufferPointer<UInt8>, into out: inout [UInt32]) {
+        if piece.isEmpty { return }
+        out.append(ids[Array(piece)] ?? unknownID)
     }
 }

@@ -19,11 +19,12 @@ private struct WPRequest: Encodable {
     var stdlib_bytes: Int?
     var component: [String: JSONValue]?
     var inputs: [String]?
+    var document: String?
 }
 
 /// Just enough JSON to write a component as tokenizer.json has it.
 private enum JSONValue: Encodable, Sendable {
-    case string(String), bool(Bool), null, object([String: JSONValue])
+    case string(String), bool(Bool), null, object([String: JSONValue]), number(Int), array([JSONValue])
 
     func encode(to encoder: Encoder) throws {
         var container = encoder.singleValueContainer()
@@ -32,7 +33,14 @@ private enum JSONValue: Encodable, Sendable {
         case .bool(let value): try container.encode(value)
         case .null: try container.encodeNil()
         case .object(let value): try container.encode(value)
+        case .number(let value): try container.encode(value)
+        case .array(let value): try container.encode(value)
         }
+    }
+
+    /// The JSON text.
+    var jsonText: String {
+        get throws { String(decoding: try JSONEncoder().encode(self), as: UTF8.self) }
     }
 
     /// As `JSONSerialization` reads it (what `HFJSONReader` takes).
@@ -42,6 +50,8 @@ private enum JSONValue: Encodable, Sendable {
         case .bool(let value): value
         case .null: NSNull()
         case .object(let value): value.mapValues(\.foundation)
+        case .number(let value): value
+        case .array(let value): value.map(\.foundation)
         }
     }
 }
@@ -57,6 +67,7 @@ private struct WPAnswer: Decodable {
     var stdlib_decoded: [String]?
     var normalized: [String]?
     var pieces: [[String]]?
+    var document_ids: [[UInt32]]?
 }
 
 private func askWordPiece(_ request: WPRequest) throws -> WPAnswer {
@@ -299,6 +310,43 @@ struct HFGenericComponentReferenceTests {
         let theirBytes = theirs.map { Array($0.utf8) }
         #expect(compareStrings(name, inputs, ours: ours.map { Array($0.utf8) }, theirs: theirBytes) == 0)
         print("\(name): compared \(inputs.count) inputs (every scalar included)")
+    }
+
+    @Test("a WordLevel tokenizer.json (Nmt + Lowercase, Whitespace) encodes as tokenizers does, unknown words included")
+    func wordLevelMatches() throws {
+        let inputs = adversarialTexts + bertAdversarialTexts + randomTexts(count: 200, seed: 19)
+        // The vocabulary: the words of every other input, so that the rest meet unknown words.
+        let whitespace = try #require(try HFJSONReader(path: "test").preTokenizer(
+            component("Whitespace").foundation, at: "pre_tokenizer"))
+        var words: [String] = []
+        var seen = Set<[UInt8]>()
+        for text in inputs.enumerated().filter({ $0.offset % 2 == 0 }).map(\.element) {
+            let lowered = HFLowercase().normalize(HFNmt().normalize(Array(text.utf8)))
+            for piece in whitespace.preTokenize([lowered]) where seen.insert(piece).inserted {
+                words.append(String(decoding: piece, as: UTF8.self))
+            }
+        }
+        var vocab: [String: JSONValue] = ["<unk>": .number(0)]
+        for word in words where vocab[word] == nil { vocab[word] = .number(vocab.count) }
+        let document: JSONValue = .object([
+            "version": .string("1.0"), "truncation": .null, "padding": .null, "added_tokens": .array([]),
+            "normalizer": .object(["type": .string("Sequence"), "normalizers": .array([
+                component("Nmt"), component("Lowercase")])]),
+            "pre_tokenizer": component("Whitespace"), "post_processor": .null, "decoder": .null,
+            "model": .object(["type": .string("WordLevel"), "vocab": .object(vocab), "unk_token": .string("<unk>")]),
+        ])
+        let text = try document.jsonText
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ptk-wordlevel-\(getpid()).json").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let tokenizer = try HFTokenizer.load(path: path)
+        #expect(tokenizer.model is HFWordLevel)
+        let theirs = try askWordPiece(WPRequest(texts: inputs, document: text)).document_ids ?? []
+        let ours = inputs.map { tokenizer.encode($0) }
+        #expect(theirs.count == inputs.count)
+        #expect(ours == theirs)
+        #expect(ours.joined().contains(0), "some words are unknown")
+        print("WordLevel: compared \(inputs.count) inputs, \(vocab.count) entries")
     }
 
     @Test(arguments: preTokenizerCases.map(\.0))
