@@ -13,13 +13,18 @@ import Synchronization
 /// ```
 ///
 /// - Complexity: lookups and inserts are O(word bytes) expected.
-/// What `WordCacheOwner.dropOrphans` asks of a `WordCache` of any value type.
-protocol AnyWordCache: AnyObject {
-    var isOrphan: Bool { get }
+/// What `WordCacheOwner` asks of a per-thread cache (`WordCache`, `PieceCache`) to fetch, empty and drop it.
+protocol ThreadCache: AnyObject {
+    /// The model the cache was made for, nil once it is released.
+    var owner: WordCacheOwner? { get }
+    /// The `TokenizerCaches` generation the entries belong to.
+    var generation: Int { get set }
+    /// Drops every entry.
+    func clear()
 }
 
-final class WordCache<Value>: AnyWordCache {
-    var isOrphan: Bool { owner == nil }
+final class WordCache<Value>: ThreadCache {
+    func clear() { table.removeAll(keepingCapacity: true) }
 
     var table: [[UInt8]: Value] = [:]
     let limit: Int
@@ -38,7 +43,7 @@ final class WordCache<Value>: AnyWordCache {
     static var longestKey: Int { 96 }
 
     @inline(__always) func insert(_ word: [UInt8], _ value: Value) {
-        if table.count >= limit { table.removeAll(keepingCapacity: true) }
+        if table.count >= limit { clear() }
         table[word] = value
     }
 }
@@ -70,8 +75,7 @@ final class WordCacheOwner: Sendable {
     static func dropOrphans(_ dictionary: NSMutableDictionary) {
         var orphans: [Any] = []
         for (key, value) in dictionary {
-            if let cache = value as? PieceCache, cache.owner == nil { orphans.append(key) }
-            if let cache = value as? AnyWordCache, cache.isOrphan { orphans.append(key) }
+            if let cache = value as? any ThreadCache, cache.owner == nil { orphans.append(key) }
         }
         for key in orphans { dictionary.removeObject(forKey: key) }
     }
@@ -80,18 +84,30 @@ final class WordCacheOwner: Sendable {
     ///
     /// - Complexity: one thread-dictionary lookup; call it once per document, not per word.
     func threadCache<Value>(_: Value.Type = Value.self) -> WordCache<Value> {
+        threadCache(key: wordKey) { WordCache<Value>(owner: self, limit: limit) }
+    }
+
+    /// This thread's `PieceCache` for this owner.
+    ///
+    /// - Complexity: one thread-dictionary lookup; call it once per document, not per piece.
+    func threadPieceCache() -> PieceCache {
+        threadCache(key: pieceKey) { PieceCache(owner: self, limit: limit) }
+    }
+
+    /// The cache filed under `key` in this thread's dictionary, emptied if `TokenizerCaches.clear()` ran since
+    /// it was filled; else a new one from `make` (dropping the caches of released models first).
+    private func threadCache<Cache: ThreadCache>(key: String, make: () -> Cache) -> Cache {
         let dictionary = Thread.current.threadDictionary
-        let key = wordKey
         let generation = TokenizerCaches.generation.load(ordering: .relaxed)
-        if let found = dictionary[key] as? WordCache<Value>, found.owner === self {
+        if let found = dictionary[key] as? Cache, found.owner === self {
             if found.generation != generation {
-                found.table.removeAll(keepingCapacity: true)
+                found.clear()
                 found.generation = generation
             }
             return found
         }
         WordCacheOwner.dropOrphans(dictionary)
-        let made = WordCache<Value>(owner: self, limit: limit)
+        let made = make()
         made.generation = generation
         dictionary[key] = made
         return made
@@ -134,7 +150,7 @@ public enum TokenizerCaches {
 /// ```
 ///
 /// - Complexity: `lookup` and `insert` are O(piece bytes) expected.
-final class PieceCache {
+final class PieceCache: ThreadCache {
     /// Pieces longer than this are not cached (rare, and cheaper to encode than to keep).
     static let longestKey = 64
     private static let slotBits = 16
@@ -222,28 +238,5 @@ final class PieceCache {
         keysUsed = 0
         valuesUsed = 0
         count = 0
-    }
-}
-
-extension WordCacheOwner {
-    /// This thread's `PieceCache` for this owner (its key: `pieceKey`).
-    ///
-    /// - Complexity: one thread-dictionary lookup; call it once per document, not per piece.
-    func threadPieceCache() -> PieceCache {
-        let dictionary = Thread.current.threadDictionary
-        let key = pieceKey
-        let generation = TokenizerCaches.generation.load(ordering: .relaxed)
-        if let found = dictionary[key] as? PieceCache, found.owner === self {
-            if found.generation != generation {
-                found.clear()
-                found.generation = generation
-            }
-            return found
-        }
-        WordCacheOwner.dropOrphans(dictionary)
-        let made = PieceCache(owner: self, limit: limit)
-        made.generation = generation
-        dictionary[key] = made
-        return made
     }
 }
